@@ -1,0 +1,192 @@
+"""Command line: ``recommender match``, ``evaluate``, ``demo``.
+
+Exit codes: 0 success, 2 bad input (with a message naming the line and field), 1 for an
+unexpected internal failure. Output files are written atomically: on any error no partial
+file is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from recommender.errors import InputError, Issue
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if n < 1 or n > 1000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000")
+    return n
+
+
+def _pipeline(catalogue, encoder: str | None, quiet: bool = False):
+    from recommender.pipeline import MatchPipeline, PipelineConfig
+
+    t = time.perf_counter()
+    pipe = MatchPipeline(PipelineConfig(encoder=None if encoder in (None, "none") else encoder)).fit(catalogue)
+    if not quiet:
+        print(f"[welfare-match] catalogue {catalogue.source}: {len(catalogue)} services, encoder {encoder or 'none'} (ready in {time.perf_counter() - t:.1f}s)", file=sys.stderr)
+    return pipe
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from recommender.catalogue import load_catalogue
+    from recommender.intake import read_intakes
+
+    catalogue = load_catalogue(args.catalogue)
+    provinces = catalogue.provinces()
+    input_path = Path(args.input)
+    if not input_path.exists():
+        raise InputError(Issue("file not found"), source=str(input_path))
+    # First pass: validate every line, so a bad file fails before any work and the
+    # report lists every bad line, not just the first.
+    bad = [item for item in read_intakes(input_path, prefer_provinces=provinces) if item.error is not None]
+    if bad and not args.skip_invalid:
+        issues = [i for item in bad for i in item.error.issues]
+        raise InputError(issues, source=str(input_path))
+    bad_lines = {item.line for item in bad}
+
+    pipe = _pipeline(catalogue, args.encoder)
+    as_of = args.as_of or date.today()
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    n = 0
+    t = time.perf_counter()
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            valid = (item.intake for item in read_intakes(input_path, prefer_provinces=provinces) if item.line not in bad_lines and item.intake is not None)
+            for res in pipe.match_many(valid, as_of=as_of, top_k=args.top_k):
+                fh.write(json.dumps(res.to_json(), ensure_ascii=False) + "\n")
+                n += 1
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    dt = time.perf_counter() - t
+    print(f"[welfare-match] {n} intakes matched in {dt:.1f}s ({n / dt if dt else 0:.0f}/s), as of {as_of}, written to {out}", file=sys.stderr)
+    if bad:
+        print(f"[welfare-match] skipped {len(bad)} invalid line(s):", file=sys.stderr)
+        for item in bad:
+            for issue in item.error.issues:
+                print(f"  {issue}", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from recommender.baseline import BM25Baseline
+    from recommender.catalogue import load_catalogue
+    from recommender.evaluation.collection import load_collection
+    from recommender.evaluation.report import as_of_for, evaluate_results, format_table, load_intakes
+
+    coll = load_collection(args.collection)
+    catalogue = load_catalogue(coll.catalogue_path)
+    intakes = load_intakes(coll, catalogue.provinces())
+    as_of = as_of_for(coll, args.as_of)
+    pipe = _pipeline(catalogue, args.encoder)
+    engine_out = [r.to_json() for r in pipe.match_many(intakes, as_of=as_of, top_k=args.top_k)]
+    base = BM25Baseline(pipe.config.policy).fit(catalogue)
+    base_out = [base.match(i, as_of, args.top_k).to_json() for i in intakes]
+    evals = [evaluate_results("engine", coll, intakes, engine_out), evaluate_results("bm25_baseline", coll, intakes, base_out)]
+    print(f"collection {coll.root} ({len(intakes)} intakes, {len(catalogue)} services), reference date {as_of}")
+    print(format_table(evals))
+    if args.json:
+        Path(args.json).write_text(json.dumps({e.name: {"metrics": e.metrics, "violations": e.violations_by_reason, "per_case": e.per_case} for e in evals}, indent=2), encoding="utf-8")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Match the bundled sample intakes and print the suggestions readably."""
+    from recommender.catalogue import load_catalogue
+    from recommender.evaluation.collection import reference_date_of
+    from recommender.intake import read_intakes
+    from recommender.needs import label_it
+    from recommender.paths import FIXTURES_DIR
+
+    catalogue = load_catalogue(FIXTURES_DIR / "catalogue.csv")
+    pipe = _pipeline(catalogue, args.encoder)
+    as_of = args.as_of or reference_date_of(FIXTURES_DIR) or date.today()
+    intakes = [it.intake for it in read_intakes(FIXTURES_DIR / "intakes.jsonl", prefer_provinces=catalogue.provinces()) if it.intake]
+    step = max(1, len(intakes) // args.limit)
+    for intake in intakes[::step][: args.limit]:
+        res = pipe.match(intake, as_of=as_of, top_k=args.top_k)
+        print("=" * 100)
+        print(f"{intake.id} · {intake.comune.name} ({intake.comune.province_abbr})")
+        if intake.notes:
+            print(f"Note: {intake.notes}")
+        print("Bisogni:")
+        for n in res.needs:
+            tag = "espresso" if n.source == "stated" else f"emerso {n.score:.2f}"
+            print(f"  - {label_it(n.need)} [{tag}] {('— ' + n.evidence) if n.evidence else ''}")
+        print("Suggerimenti:")
+        for r in res.results:
+            print(f"  {r['rank']:>2}. {r['name']} [{r['service_id']}]")
+            print(f"      {r['explanation']}")
+    print("=" * 100)
+    print(f"{len(intakes[::step][: args.limit])} of {len(intakes)} bundled intakes shown; reference date {as_of}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="recommender", description="welfare-match: needs-to-service matching for Italian welfare platforms")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    m = sub.add_parser("match", help="match a JSONL file of intakes against a catalogue")
+    m.add_argument("--catalogue", required=True, help="catalogue CSV (contract import format)")
+    m.add_argument("--input", required=True, help="intakes, one JSON object per line")
+    m.add_argument("--output", required=True, help="results JSONL (written atomically)")
+    m.add_argument("--top-k", type=_positive_int, default=10)
+    m.add_argument("--as-of", type=_date, default=None, help="reference date of the quality policy (default: today)")
+    m.add_argument("--skip-invalid", action="store_true", help="skip bad intake lines and report them instead of failing")
+    m.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"), help="sentence-transformers model name or path; 'none' disables the dense channel")
+    m.set_defaults(func=cmd_match)
+
+    e = sub.add_parser("evaluate", help="evaluate the engine and the BM25 baseline on a judged collection")
+    e.add_argument("collection", help="directory in the eval-sample format")
+    e.add_argument("--as-of", type=_date, default=None, help="reference date (default: the collection's)")
+    e.add_argument("--top-k", type=_positive_int, default=10)
+    e.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
+    e.add_argument("--json", help="also write metrics and per-case results to this file")
+    e.set_defaults(func=cmd_evaluate)
+
+    d = sub.add_parser("demo", help="match the bundled sample intakes and print the suggestions")
+    d.add_argument("--limit", type=_positive_int, default=6)
+    d.add_argument("--top-k", type=_positive_int, default=6)
+    d.add_argument("--as-of", type=_date, default=None)
+    d.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Offline evaluation: judged collections, metrics, the BM25 baseline, rule-based judging."""

@@ -1,0 +1,1 @@
+"""Text and household features used by the need surfacing and ranking stages."""

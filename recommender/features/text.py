@@ -1,0 +1,116 @@
+"""Italian text normalisation, tokenisation, lemmatisation and sentence splitting.
+
+Regex cues run on ``normalize``d text (lower case, accents folded, apostrophes kept as
+spaces) so that "può", "puo'" and "PUO" all match the same pattern.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_APOSTROPHES = str.maketrans({"’": "'", "`": "'", "´": "'", "‘": "'"})
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+
+# Function words that carry no topical meaning for retrieval. Negations are kept out of
+# this list on purpose: the lexical channel never uses them as evidence, but the
+# negation detector needs them in the token stream.
+STOPWORDS = frozenset(
+    """
+    a ad al allo ai agli all alla alle anche ancora avere aveva avevo ha hanno ho c ce ci
+    che chi con col coi come cui da dal dallo dai dagli dall dalla dalle degli dei del dell
+    della delle dello di dove e ed era erano essere gli i il in io l la le lei lo loro lui
+    ma me mi mia mie miei mio ne negli nei nel nell nella nelle nello noi o per piu poi
+    qua quale quando quella quelle quelli quello questa queste questi questo se sei si sia
+    sono su sua sue sui sul sull sulla sulle suo suoi ti tra tu tua tue tuo tuoi un una
+    uno vi voi fa fra cosi dopo prima molto poco tutto tutti tutta tutte sempre solo
+    quindi pero anni aa sig sig.ra dip
+    """.split()
+)
+
+
+def fold_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalize(text: str) -> str:
+    """Lower case, fold accents, unify apostrophes and whitespace."""
+    text = fold_accents(text.translate(_APOSTROPHES)).lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    return _TOKEN_RE.findall(normalize(text))
+
+
+@lru_cache(maxsize=200_000)
+def lemma(token: str) -> str:
+    """Italian lemma of a normalised token (simplemma's dictionary, then a light stemmer)."""
+    import simplemma
+
+    lem = simplemma.lemmatize(token, lang="it")
+    lem = fold_accents(lem).lower()
+    return _light_stem(lem)
+
+
+def _light_stem(word: str) -> str:
+    # Collapses gender/number variants the dictionary leaves apart
+    # (anziano/anziani/anziane, domiciliare/domiciliari) without a full stemmer's
+    # over-conflation: only the final vowel is dropped, on words of 5+ letters.
+    if len(word) >= 5 and word[-1] in "aeio":
+        return word[:-1]
+    return word
+
+
+def content_lemmas(text: str) -> list[str]:
+    """Lemmas of the content words of a text, for BM25 and overlap features."""
+    return [lemma(t) for t in tokenize(text) if t not in STOPWORDS and len(t) > 1 and not t.isdigit()]
+
+
+_ABBREVIATIONS = (
+    "sig", "sigg", "sig.ra", "dott", "dott.ssa", "dip", "fraz", "amm", "aa", "ecc", "es",
+    "art", "c", "n", "inv", "civ", "l", "prof", "tel", "p", "pag", "s", "sez", "v", "vs",
+    "ca", "min", "max", "ass", "soc", "loc", "az", "sett", "ott", "nov", "dic", "gen",
+    "feb", "mar", "apr", "mag", "giu", "lug", "ago",
+)
+_ABBREV_RE = re.compile(
+    r"\b(" + "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True)) + r")\.",
+    re.IGNORECASE,
+)
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*|\s+[-•]\s+|(?<=\))\s+(?=\d\))|\s+(?=\d\)\s)")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences/clauses of an intake note.
+
+    Abbreviation dots ("Sig.", "Dip.", "L.104", "7.800") do not end a sentence; semicolons,
+    numbered items and bullets do, because intake notes are often telegraphic lists.
+    """
+    if not text:
+        return []
+    masked = _ABBREV_RE.sub(lambda m: m.group(0)[:-1] + "\x00", text)
+    masked = re.sub(r"(?<=\d)\.(?=\d)", "\x00", masked)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_SPLIT_RE.finditer(masked):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def normalize_aligned(text: str) -> str:
+    """Like ``normalize`` but keeps every character at its offset (no whitespace collapse),
+    so a match in the normalised text points at the same span of the original notes."""
+    out = []
+    for ch in text.translate(_APOSTROPHES):
+        if ch.isspace():
+            out.append(" ")
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
+        out.append(base[0] if len(base) >= 1 else ch.lower())
+    return "".join(out)

@@ -1,0 +1,1 @@
+"""Learned and pretrained components: the sentence encoder and BM25."""
