@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 
 from recommender.catalogue import Catalogue
-from recommender.eligibility import Reach, anyone_fits, case_eligible, person_fit, reach
+from recommender.eligibility import Reach, anyone_fits, case_eligible, reach
 from recommender.features.lexicon import RESIDENTIAL_REQUEST, RESIDENTIAL_SERVICE
 from recommender.features.people import Person
 from recommender.features.text import normalize

@@ -42,7 +42,7 @@ NEED_PROTOTYPES: dict[str, list[str]] = {
     "mobility": ["non guida più e non ha la macchina", "qualcuno che la accompagni alle visite in ospedale", "trasporto verso il centro diurno", "la corriera passa solo due volte al giorno"],
 }
 
-_ELDERLY_NOTES = re.compile(r"\b(6[5-9]|[7-9]\d|1[01]\d) ?(aa|anni|enne)\b|anzian|\bnonn[oai]\b|\b(madre|padre|suocer[oa]|genitori)\b|\bultra\w*(ottant|novant)|\b(ottant|novant)\w*enne")
+_ELDERLY_NOTES = re.compile(r"\b(6[5-9]|[7-9]\d|1[01]\d) ?(aa|anni|enne)\b|anzian|\bnonn[oai]\b|\bsuocer[oa]\b|\bultra\w*(ottant|novant)|\b(ottant|novant)\w*enne")
 _CHILD_NOTES = re.compile(r"\bfigli|bambin|\bbimb|\bragazz|\bnipot|neonat|adolescent|\bminor")
 _DISABLED_NOTES = re.compile(r"disabil|\b104\b|invalid|autis|\bdown\b|handicap|\bcdd\b|\bsfa\b|\bcse\b|\bceod\b|non vedente|sord")
 _DEPENDENT_NOTES = re.compile(r"malat|demenz|alzheimer|ictus|parkinson|sclerosi|tumor|oncolog|allettat|autosufficien|invalid|disabil|autis|cadut|cade\b|frattur|scompenso|\bsla\b|assist|accud|badant|infarto|dialisi|non cammina")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from recommender.evaluation.collection import Collection
-from recommender.evaluation.metrics import mean, need_coverage_at_k, need_prf, ndcg_at_k, recall_at_k, violations_at_k
+from recommender.evaluation.metrics import mean, ndcg_at_k, need_coverage_at_k, need_prf, recall_at_k, violations_at_k
 from recommender.intake import Intake, read_intakes
 
 METRIC_ORDER = (

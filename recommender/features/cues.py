@@ -15,6 +15,8 @@ from recommender.features.lexicon import (
     ABSENT_CUES,
     ALREADY_MET_AFTER,
     ALREADY_MET_BEFORE,
+    CONTRAST,
+    COVERED_SENTENCE,
     INTAKE_CUES,
     NEGATION_BEFORE,
     Cue,
@@ -55,10 +57,31 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return left, right
 
 
+_SENTENCE_END = re.compile(r"[.;!?\n](\s|$)")
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    left = 0
+    for m in _SENTENCE_END.finditer(text, 0, start):
+        left = m.end()
+    m = _SENTENCE_END.search(text, end)
+    return left, (m.start() + 1 if m else len(text))
+
+
+def _covered(text: str, start: int, end: int) -> bool:
+    """Does the cue's sentence say the need is already covered, with no contrast between?"""
+    left, right = _sentence_bounds(text, start, end)
+    for m in COVERED_SENTENCE.finditer(text, left, right):
+        lo, hi = (m.end(), start) if m.end() <= start else (end, m.start())
+        if lo >= hi or not CONTRAST.search(text, lo, hi):
+            return True
+    return False
+
+
 def _status(text: str, cue: Cue, start: int, end: int, context: Context) -> str:
     left, right = clause_bounds(text, start, end)
     before, after = text[left:start], text[end:right]
-    if ALREADY_MET_BEFORE.search(before) or ALREADY_MET_AFTER.search(after):
+    if ALREADY_MET_BEFORE.search(before) or ALREADY_MET_AFTER.search(after) or _covered(text, start, end):
         return "met"
     if not cue.self_negating and NEGATION_BEFORE.search(before):
         return "negated"

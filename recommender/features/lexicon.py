@@ -61,7 +61,7 @@ INTAKE_CUES: tuple[Cue, ...] = (
     _c("elderly_care", r"deambulator|carrozzin|bastone|girello", 0.35, "elderly"),
     _c("elderly_care", r"frattura del femore|femore rott|rottura del femore", 0.5, "elderly", expand="assistenza domiciliare"),
     # --- disability ------------------------------------------------------------------
-    _c("disability", r"\bautis|spettro autistic|\bdsa\b.{0,10}autis|sindrome di down|trisomia|disabilita intellettiv|ritardo (mentale|cognitivo|psicomotorio|dello sviluppo)|disturbo (del neurosviluppo|dello sviluppo)|paralisi cerebrale|tetraplegi|pluridisabil|disabilita (grave|complessa|psichica|fisica|motoria)", 0.85, expand="disabilita autismo"),
+    _c("disability", r"\bautis(mo|tic\w*)\b|spettro autistic|parapleg|tetrapleg|emipleg|paralizzat|in carrozzina|\bdsa\b.{0,10}autis|sindrome di down|trisomia|disabilita intellettiv|ritardo (mentale|cognitivo|psicomotorio|dello sviluppo)|disturbo (del neurosviluppo|dello sviluppo)|paralisi cerebrale|tetraplegi|pluridisabil|disabilita (grave|complessa|psichica|fisica|motoria)", 0.85, expand="disabilita autismo"),
     _c("disability", r"\bdisabil|\bhandicap|portatore di", 0.6, "disabled", expand="disabilita"),
     _c("disability", r"\bcdd\b|\bcse\b|\bsfa\b|\bceod\b|centro diurno (per )?disabil|centro socio.?educativ|formazione all.?autonomia|laboratorio (protetto|occupazional)|\bcss\b|comunita alloggio|dopo di noi", 0.9, expand="centro diurno disabili laboratorio autonomia"),
     _c("disability", r"insegnante di sostegno|\bpei\b|neuropsichiatr|\bnpi\b|educatore (a casa|domiciliare|di sostegno)|assistenza educativa|\boepa?c?\b", 0.75, "child", expand="educativa domiciliare minori disabilita"),
@@ -95,7 +95,7 @@ INTAKE_CUES: tuple[Cue, ...] = (
     # --- health ------------------------------------------------------------------------
     _c("health", r"fisioterap|fisiokinesi|riabilitazion|rieducazion|\bfkt\b", 0.85, expand="fisioterapia riabilitazione"),
     _c("health", r"infermier|medicazion|piaghe|lesioni da decubito|prelievi|iniezion|terapia (insulinic|endovena)|\badi\b", 0.6, expand="infermiere domicilio medicazioni"),
-    _c("health", r"visit[ae] (special|medic|cardio|oculist|ortoped|neurolog|di controllo)|specialist|lista d.attesa|liste d.attesa|mesi di attesa|tempi di attesa", 0.6, expand="visite specialistiche"),
+    _c("health", r"visit[ae] (special|medic|cardio|oculist|ortoped|neurolog|di controllo)|specialist|(lista|liste|tempi|mesi) (d.|di )attesa[^.;]{0,40}(visit|esam|specialist|ortoped|cardiol|oculist|neurolog|ssn|asl|ulss|fisio|riabilit|risonanz|tac|ecograf)|(visit|esam|fisio|riabilit|risonanz)[^.;]{0,40}(lista|liste|tempi|mesi) (d.|di )attesa", 0.6, expand="visite specialistiche"),
     _c("health", r"palestra|attivita (fisica|motoria)|ginnastica|muovers|fare movimento|camminare di piu|sedentari|\bafa\b|piscina", 0.6, expand="attivita motoria ginnastica adattata"),
     _c("health", r"diabet|scompenso|cardiopat|infarto|\bictus\b|stent|bypass|ipertension|\bbpco\b|insufficienza (renale|respiratoria|cardiaca)|dialisi|ossigeno", 0.35, expand="malattie croniche infermiere"),
     _c("health", r"tumor|oncolog|chemio|radioterap|cancro", 0.35, expand="oncologia"),
@@ -110,7 +110,7 @@ INTAKE_CUES: tuple[Cue, ...] = (
     _c("mental_health", r"\bansi[ae]\b|ansios|attacchi di panico|\bpanico\b|depress|esaurimento|burn.?out|crisi di pianto|piange|disperat", 0.8, expand="ansia depressione sostegno psicologico"),
     _c("mental_health", r"non dorm|dorme (male|poco|fino a)|insonni|incubi|non riesc\w+ a dormire", 0.45, expand="sostegno psicologico"),
     _c("mental_health", r"\blutto\b|vedov\w+ da (poco|\d+ mes|pochi)|(e )?mort[oa] (il|la) (marito|moglie|figli|compagn)|ha perso (il|la) (marito|moglie|figli|compagn)|perdita (del|della) (marito|moglie|figli)", 0.6, expand="lutto sostegno psicologico gruppo"),
-    _c("mental_health", r"stress|sempre tes[oa]|nervos|irritabil|scatt\w* per niente|non ne (posso|puo) piu|crollo|a pezzi", 0.6, expand="stress sostegno psicologico"),
+    _c("mental_health", r"stress|sempre tes[oa]|nervos|irritabil|scatt\w* per niente|crollo", 0.6, expand="stress sostegno psicologico"),
     _c("mental_health", r"autolesion|si taglia|tagli sulle braccia|suicid|farla finita|non vuole (piu )?vivere|pensieri (brutti|di morte)", 0.95, expand="psicologo urgenza"),
     _c("mental_health", r"spacca tutto|aggressiv|scatti d.ira|rabbia|violent[oa] con|salta la scuola|non va (piu )?a scuola|abbandono scolastic|ritiro sociale|chiuso in camera|videogioc|dipendenza da (internet|telefono|videogiochi)", 0.6, expand="adolescenti sostegno psicologico consultorio"),
     _c("mental_health", r"\bconsultori|mediazione familiare|separazione (conflittuale|difficile)|conflitt\w* (in famiglia|di coppia)|litig", 0.6, expand="consultorio famiglia mediazione"),
@@ -119,7 +119,7 @@ INTAKE_CUES: tuple[Cue, ...] = (
     _c("mental_health", r"violenza (domestic|subit|psicologic)|maltrattat|picchiat", 0.7, expand="centro antiviolenza sostegno psicologico"),
     # --- caregiver_support -------------------------------------------------------------
     _c("caregiver_support", r"caregiver|familiare che assiste|assiste (la|il|sua|suo) (madre|padre|mamma|papa|marito|moglie|figli|suocer|nonn|sorell|fratell)|si prende cura (della|del|di)|accudisce|badare (alla|al) (madre|padre|mamma|papa|marito|moglie)", 0.6, "dependent", expand="caregiver familiari assistono"),
-    _c("caregiver_support", r"non ce la (faccio|fa|facciamo|fanno) piu|non reggo|allo stremo|esaust|sfinit|stremat|distrutt[oa]|sono a pezzi|al limite|crollare|non (ho|ha) (piu )?un attimo|sempre di corsa|di corsa", 0.7, "dependent", neg=True, expand="sollievo caregiver sostegno"),
+    _c("caregiver_support", r"non ce la (faccio|fa|facciamo|fanno) piu|non ne (posso|puo|possiamo) piu|(e|sono|sei) a pezzi|non reggo|allo stremo|esaust|sfinit|stremat|distrutt[oa]|sono a pezzi|al limite|crollare|non (ho|ha) (piu )?un attimo|sempre di corsa|di corsa", 0.7, "dependent", neg=True, expand="sollievo caregiver sostegno"),
     _c("caregiver_support", r"non dorm\w* piu|non dormire piu|notti (in bianco|insonni)|(chiama|telefona)[^.;]{0,30}(notte|alle \d)|di notte[^.;]{0,30}(corre|va da|si alza)|si alza di notte", 0.6, "dependent", neg=True, expand="sollievo caregiver"),
     _c("caregiver_support", r"ferie|permessi (dal lavoro|retribuiti)|part.?time per (seguir|accudir|assister|stare)|ridott\w+ (l.orario|le ore)|lasciato il lavoro per|aspettativa|congedo straordinario", 0.55, "dependent", expand="sollievo conciliazione caregiver"),
     _c("caregiver_support", r"sollievo|un po di respiro|tirare il fiato|staccare|riposare|qualcuno che (la|lo|mi|ci) (sostituisca|dia il cambio)|dare il cambio|non (usciamo|esco|escono|esce) (mai )?da sol[ie]|non (usciamo|esco) (piu|mai)", 0.7, "dependent", neg=True, expand="sollievo domiciliare sostituisce familiare"),
@@ -138,7 +138,7 @@ INTAKE_CUES: tuple[Cue, ...] = (
     # --- social_inclusion --------------------------------------------------------------
     _c("social_inclusion", r"solitudin|\bisolat[oa]\b(?! da)|isolament|si sente sol|(parla|parlo)\W{0,3}solo\W{0,3}(col|con il|con la|con le|con i|alla|al)\b|non vede (mai )?nessuno|nessuno con cui (parlare|uscire)|non ha (nessun|piu|degli|amici)|senza amici|(non|nessuno) (lo|la) (viene a trovare|cerca)|(andarla|andarlo|venirla|venirlo) a trovare|compagnia", 0.85, expand="compagnia solitudine anziani soli incontro"),
     _c("social_inclusion", r"(ha|hanno) smesso di (andare|frequentare|uscire)|smesso[^.;]{0,40}(coro|palestra|bar|circolo|amici|parrocchia|bocce)|esce solo per|non esce (piu|mai)|non esce di casa|sempre in casa|passa (le giornate|il tempo|tutto il giorno)[^.;]{0,30}(computer|tv|televisione|telefono|casa|letto|videogioc)|chius[oa] in casa", 0.45, expand="socialita attivita incontro aggregazione"),
-    _c("social_inclusion", r"(corso|corsi|scuola) di italiano|imparare (l.)?italiano|(non )?parla (poco|male|solo)[^.;]{0,25}(italiano|urdu|arabo|inglese|francese|cinese|bengalese)|non parla (l.)?italiano|lingua italiana|alfabetizzazion|leggere e scrivere|\bcpia\b|\bl2\b", 0.85, expand="corso italiano stranieri lingua"),
+    _c("social_inclusion", r"(corso|corsi|scuola) di italiano|imparare (l.)?italiano|(non )?parla (poco|male|solo)[^.;]{0,25}(italiano|urdu|arabo|inglese|francese|cinese|bengalese|wolof|albanese|rumeno|spagnolo)|non parla (l.)?italiano|lingua italiana|alfabetizzazion|leggere e scrivere", 0.85, expand="corso italiano stranieri lingua"),
     _c("social_inclusion", r"mediazione (culturale|linguistica)|mediatore|interprete|appena arrivat|arrivat\w+ (da poco|in italia)|ricongiungimento|da poco in italia|richiedent\w+ asilo|protezione (internazionale|sussidiaria)|permesso di soggiorno", 0.5, expand="mediazione culturale stranieri"),
     _c("social_inclusion", r"centro (di )?aggregazion|centro giovani|\boratorio|spazio giovani|gruppo di coetanei|amici della sua eta|fare amicizia|socializzare|stare con altri", 0.7, expand="aggregazione giovani socialita"),
     _c("social_inclusion", r"\bvive (da )?sol[oa]\b|rimast[oa] sol[oa]|vedov", 0.3, "elderly", expand="anziani soli compagnia"),
@@ -146,7 +146,7 @@ INTAKE_CUES: tuple[Cue, ...] = (
     _c("social_inclusion", r"videogioc|(sempre|tutto il giorno|le notti|ore) (al|sul|col) (computer|telefono|cellulare|tablet)", 0.35, "child", expand="aggregazione giovani"),
     # --- mobility ----------------------------------------------------------------------
     _c("mobility", r"non guid\w* piu|non (puo|potra) (piu )?guidare|non (ha|ha piu) (la )?(macchina|auto|patente)|senza (auto|macchina|patente|mezzi)|venduto (la macchina|l.auto)|ritirato la patente|non ha chi (lo|la) porti|nessuno che (lo|la|li) porti", 0.8, neg=True, expand="trasporto sociale accompagnamento"),
-    _c("mobility", r"(?<!azienda di )(?<!ditta di )(?<!auto)\btrasport[oi]\b|(?<!indennita di )(?<!domanda di )(?<!l.)(?<!dell.)accompagnament|accompagnar\w*|portar\w* (a|alle|ai|in|dal)[^.;]{0,20}(visit|controll|terapi|dialisi|ospedal|ambulator|centro|esam|medic|fisioterap|scuola|laboratori)|chi (la|lo|li|le) porti|taxi sociale|pulmino|navetta|un passaggio", 0.75, expand="trasporto accompagnamento visite"),
+    _c("mobility", r"(?<!azienda di )(?<!ditta di )(?<!auto)\btrasport[oi]\b|accompagnament\w* (a|ad|al|alle|ai|agli|per|verso|in|dal|dai)\b|accompagnar\w*|portar\w* (a|alle|ai|in|dal)[^.;]{0,20}(visit|controll|terapi|dialisi|ospedal|ambulator|centro|esam|medic|fisioterap|scuola|laboratori)|chi (la|lo|li|le) porti|taxi sociale|pulmino|navetta|un passaggio", 0.75, expand="trasporto accompagnamento visite"),
     _c("mobility", r"corriera|autobus|mezzi pubblici|pullman|treno|fermata", 0.45, expand="trasporto sociale"),
     _c("mobility", r"(visite|controlli|terapie|dialisi|chemio|esami)[^.;]{0,40}(ospedale|ambulatori|a \w+)[^.;]{0,30}(lontan|km|non ha|come (ci )?arriv)", 0.5, expand="accompagnamento visite trasporto"),
 )
@@ -192,10 +192,10 @@ NEGATION_BEFORE = re.compile(
     r"\b(non|nessun[oa]?|senza|ne|mai|niente|nemmeno|neanche|neppure|non ha bisogno d\w*|non serve|non servono|non chiede|non cerca|non vuole)\b[^,;.]{0,30}$"
 )
 ALREADY_MET_AFTER = re.compile(
-    r"^[^,;.]{0,40}\b(ce l.(ha|hanno|abbiamo)( gia)?|c.e gia|ci sono gia|e gia (attiv|presente|in carico|seguit|inserit|garantit|assicurat)\w*|(l.|li |lo |la )?(ha|hanno|abbiamo) gia (trovat|attivat|ottenut|avut)\w*|gia (attiv|trovat|ottenut|presente|garantit|coperto)\w*|non (mi |ti |gli |le |ci |vi |li )?(serve|servono|interessa|interessano|occorre)|non (e|sono) necessari\w*|non (e|sono) (un )?problem\w*|e a posto|funziona bene)"
+    r"^[^,;.]{0,40}\b(ce l.(ha|hanno|abbiamo)( gia)?|c.e gia|ci sono gia|e gia (attiv|presente|in carico|seguit|inserit|garantit|assicurat)\w*|(l.|li |lo |la )?(ha|hanno|abbiamo) gia (trovat|attivat|ottenut|avut)\w*|gia (attiv|trovat|ottenut|presente|garantit|coperto)\w*|(e |sono )?attiv[oaie]\b|non (mi |ti |gli |le |ci |vi |li )?(serve|servono|interessa|interessano|occorre)|non (e|sono) necessari\w*|non (e|sono) (un )?problem\w*|e a posto|funziona bene)"
 )
 ALREADY_MET_BEFORE = re.compile(
-    r"\b(ha gia|hanno gia|abbiamo gia|gia (ha|hanno|frequenta|frequentano|va|vanno|usa|usufruisce|beneficia|riceve|percepisce)|e gia|sono gia|frequenta gia|va gia|riceve gia)\b[^,;.]{0,30}$"
+    r"\b(e|sono) (gia )?(inserit|iscritt|seguit|in carico)\w*\b[^,;.]{0,25}$|\b(ha gia|hanno gia|abbiamo gia|gia (ha|hanno|frequenta|frequentano|va|vanno|usa|usufruisce|beneficia|riceve|percepisce)|e gia|sono gia|frequenta gia|va gia|riceve gia)\b[^,;.]{0,30}$"
 )
 
 # Service-side cues: how catalogue names and descriptions talk about each need.
@@ -221,3 +221,14 @@ SERVICE_CUES: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
 # Services that replace living at home: a last resort, suggested when the notes ask for it.
 RESIDENTIAL_SERVICE = re.compile(r"\brsa\b|residenza sanitaria|casa di riposo|centro servizi (per )?anziani|residenzial|ricovero (definitivo|di sollievo|temporaneo)|comunita alloggio|posti letto")
 RESIDENTIAL_REQUEST = re.compile(r"\brsa\b|casa di riposo|ricover|struttura|residenzial|inserimento (in|definitivo)|non (si puo|possiamo|riesco) (piu )?(tenerl|gestirl)|posto letto|centro servizi")
+
+# A sentence that says its need is covered ("per la bimba è a posto: è inserita al nido",
+# "di giorno c'è una badante fissa, su quello nessun problema") makes every cue in it "met",
+# unless a contrast ("ma", "però") separates the two.
+COVERED_SENTENCE = re.compile(
+    r"\b(e|sono|siamo) (gia |tutto )?a posto|si trova(no)? bene|(quella parte|questo|quello|tutto) (e )?copert|(e|sono) (tutto |gia )?copert\w*|"
+    r"nessun problema|(gia|e gia|sono gia) (attiv|inserit|iscritt|seguit|in carico)\w*|(lo|la|li) (faccio|fa|fanno) (ancora|gia)|"
+    r"non (chiede|chiedo|chiedono|chiediamo) (niente|nulla)|per (lui|lei|loro) non (chiedo|serve|servono)|(ci|li|la|lo) (tiene|tengono) (la nonna|il nonno|i nonni|la zia)|"
+    r"funziona (bene|benissimo)|(e|sono) (ben )?seguit\w* (benissimo|bene)"
+)
+CONTRAST = re.compile(r"\b(ma|pero|invece|mentre|tuttavia)\b")
