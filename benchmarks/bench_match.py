@@ -256,7 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--services, --calls and --batch must be >= 1, --warmup >= 0")
     encoder = None if args.encoder.strip().lower() == "none" else args.encoder
     t_start = time.perf_counter()
+    load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"welfare-match benchmark: {args.services} services, encoder {encoder or 'none'}, as of {AS_OF}", flush=True)
+    if load_start > 0.5 * (os.cpu_count() or 1):
+        print(f"WARNING: 1-min load average is {load_start:.2f} before starting: other processes compete for the CPU, "
+              "figures will be pessimistic and noisy", flush=True)
 
     # 1. catalogue -------------------------------------------------------------------
     t = time.perf_counter()
@@ -342,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  (memo hit)    p50 {memo_s['p50']:.1f} ms  p90 {memo_s['p90']:.1f} ms  mean {memo_s['mean']:.1f} ms")
     print(f"batch           {len(batch)} intakes in {t_batch:.2f}s = {rate:.1f} intakes/s")
     print(f"machine         {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
-          f"os.cpu_count()={cores}, torch threads={_torch_threads()}, numpy {np.__version__}")
+          f"os.cpu_count()={cores}, torch threads={_torch_threads()}, numpy {np.__version__}, load avg at start {load_start:.2f}")
     print(f"peak RSS        {_peak_rss_mb():.0f} MB")
     print(f"wall time       {time.perf_counter() - t_start:.1f}s")
     print(f"targets (issue: {TARGET_CORES} cores, {TARGET_SERVICES:,} services)"

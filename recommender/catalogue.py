@@ -188,6 +188,8 @@ def _parse_row(row: dict[str, str], line: int, gazetteer: Gazetteer, issues: lis
     before = len(issues)
     if None in row:  # more fields than header columns
         p.fail("", f"has {len(row) - 1 + len(row[None])} fields, the header has {len(CATALOGUE_COLUMNS)}")
+    elif len(row) < len(CATALOGUE_COLUMNS):
+        p.fail("", f"has {len(row)} fields, the header has {len(CATALOGUE_COLUMNS)}")
     service_id = p.text("service_id", required=True)
     name = p.text("name", required=True)
     description = p.text("description")
@@ -273,11 +275,14 @@ def parse_catalogue(text: str, source: str = "<catalogue>", gazetteer: Gazetteer
         text = text[1:]
     if not text.strip():
         raise InputError(Issue("the catalogue is empty (no header, no rows)"), source=source)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error) as exc:
+        raise InputError(Issue(f"cannot read the header: {exc}"), source=source) from exc
     issues: list[Issue] = []
     missing = [c for c in CATALOGUE_COLUMNS if c not in header]
-    extra = [c for c in header if c not in CATALOGUE_COLUMNS]
+    extra = [c for c in header if c and c not in CATALOGUE_COLUMNS]
     for c in missing:
         issues.append(Issue("missing column in the header", line=1, column=c))
     for c in extra:
@@ -287,13 +292,17 @@ def parse_catalogue(text: str, source: str = "<catalogue>", gazetteer: Gazetteer
 
     services: list[Service] = []
     seen: dict[str, int] = {}
-    line = reader.line_num + 1
+    prev = reader.line_num
     try:
-        for row in reader:
-            start = line
-            line = reader.line_num + 1
-            if not any((v or "").strip() for k, v in row.items() if k is not None):
+        for fields in reader:
+            # the record starts on the line after the previous record ended (blank lines
+            # and multi-line quoted fields included)
+            start, prev = prev + 1, reader.line_num
+            if not any(f.strip() for f in fields):
                 continue
+            row: dict = dict(zip(header, fields))
+            if len(fields) > len(header):
+                row[None] = fields[len(header):]
             svc = _parse_row(row, start, gaz, issues)
             sid = (row.get("service_id") or "").strip()
             if sid:

@@ -145,6 +145,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_encoder(args: argparse.Namespace) -> int:
+    from recommender.models.encoder import tuned_model_path
+    from recommender.models.tuning import train_encoder
+
+    out = Path(args.output) if args.output else tuned_model_path()
+    t = time.perf_counter()
+    info = train_encoder(args.collection, out, base=args.base, epochs=args.epochs, seed=args.seed)
+    print(f"[welfare-match] tuned encoder saved to {out} in {time.perf_counter() - t:.0f}s: {json.dumps(info)}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recommender", description="welfare-match: needs-to-service matching for Italian welfare platforms")
     sub = p.add_subparsers(dest="command", required=True)
@@ -173,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, default=None)
     d.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
     d.set_defaults(func=cmd_demo)
+    t = sub.add_parser("train-encoder", help="tune the sentence encoder on a judged Italian collection (offline, CPU)")
+    t.add_argument("collection", nargs="?", default=str(Path(__file__).resolve().parent.parent / "data" / "fixtures"))
+    t.add_argument("--output", help="model directory (default: the cache, used by --encoder default)")
+    t.add_argument("--base", default="packaged", help="encoder to start from (name or path)")
+    t.add_argument("--epochs", type=_positive_int, default=2)
+    t.add_argument("--seed", type=int, default=13)
+    t.set_defaults(func=cmd_train_encoder)
     return p
 
 

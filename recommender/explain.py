@@ -56,7 +56,8 @@ def explain(service: Service, need: str, also_needs: tuple[str, ...], distance_k
     elig = []
     if service.age_min is not None or service.age_max is not None:
         if service.age_max is None:
-            elig.append(f"dai {service.age_min} anni")
+            if service.age_min:
+                elig.append(f"dai {service.age_min} anni")
         elif service.age_min in (None, 0):
             elig.append(f"fino a {service.age_max} anni")
         else:

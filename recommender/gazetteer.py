@@ -76,7 +76,7 @@ class Gazetteer:
                         lat=float(row["lat"]),
                         lon=float(row["lon"]),
                         population=int(pop) if pop else None,
-                        aliases=tuple(part.strip() for part in row["name"].split("/")),
+                        aliases=(row["name"], *(part.strip() for part in row["name"].split("/"))),
                     )
                 )
         return cls(comuni)

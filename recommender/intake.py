@@ -155,11 +155,18 @@ def read_intakes(
     """Stream a JSONL file of intakes; each line yields an intake or its error."""
     gaz = gazetteer or default_gazetteer()
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, "rb")
     except OSError as exc:
         raise InputError(Issue(f"cannot read the intakes: {exc.strerror}"), source=str(path)) from exc
     with fh:
-        for n, raw in enumerate(fh, start=1):
+        for n, raw_bytes in enumerate(fh, start=1):
+            try:
+                raw = raw_bytes.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield IntakeLine(n, None, InputError(Issue(f"not UTF-8 text (byte {exc.start})", line=n)))
+                continue
+            if n == 1:
+                raw = raw.lstrip("\ufeff")
             if not raw.strip():
                 continue
             try:

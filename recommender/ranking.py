@@ -199,7 +199,9 @@ class Ranker:
             per_need[ns.need] = np.where(cand, score, 0.0)
 
         if not per_need:
-            return self._fallback(intake, allowed, dist, geo * qual, k)
+            # With needs but nothing eligible for any of them, an empty list is the honest
+            # answer; unrelated services are suggested only when no need is known at all.
+            return [] if needs else self._fallback(intake, allowed, dist, geo * qual, k)
         return self._select(per_need, dist, k, [n.need for n in needs])
 
     def _select(self, per_need: dict[str, np.ndarray], dist: np.ndarray, k: int, need_order: list[str]) -> list[Candidate]:

@@ -183,11 +183,6 @@ def test_line_numbers_are_physical_lines_after_a_multiline_description() -> None
     assert [(i.line, i.column) for i in issues] == [(5, "needs")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG catalogue.py parse_catalogue: csv.DictReader skips blank lines silently, so the start line of the next "
-    "record is computed from the previous record's end and every bad row after a blank line is reported one line too early",
-)
 def test_line_numbers_stay_right_after_a_blank_line() -> None:
     good, bad = catalogue_csv([GOOD]), catalogue_csv([{**GOOD, "service_id": "B-1", "comune_istat": "999999"}])
     text = good + "\n" + bad.split("\n", 1)[1]  # header, good row (line 2), blank line 3, bad row on line 4

@@ -51,11 +51,6 @@ def test_bilingual_names_match_on_each_part(gazetteer: Gazetteer, query: str) ->
     assert gazetteer.resolve(query).istat_code == "021008"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG gazetteer.py Gazetteer.from_csv: the official bilingual name ('Bolzano/Bozen', column `name`) is not indexed, "
-    "only its parts, although the module docstring promises matching on the official name",
-)
 @pytest.mark.parametrize("query", ["Bolzano/Bozen", "Appiano sulla strada del vino/Eppan an der Weinstraße"])
 def test_official_bilingual_name_resolves(gazetteer: Gazetteer, query: str) -> None:
     assert gazetteer.resolve(query).province_abbr == "BZ"

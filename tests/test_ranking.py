@@ -109,11 +109,6 @@ def test_no_need_at_all_falls_back_to_allowed_services(small_pipeline: MatchPipe
     assert len(cands) == small_pipeline.ranker_.config.top_k
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG ranking.py Ranker.rank: when the intake has needs but none has an eligible candidate, `_fallback` "
-    "(documented for 'no need at all') pads the list with unrelated services labelled with needs the intake does not have",
-)
 def test_needs_without_eligible_services_are_not_padded_with_unrelated_services(small_pipeline: MatchPipeline) -> None:
     intake = make_intake(household=[{"relation": "self", "age": 40}])  # no certification: the only CDD is out
     cands, _ = rank(small_pipeline, intake, [stated("disability")])

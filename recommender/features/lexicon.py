@@ -165,7 +165,7 @@ INTAKE_CUES += (
     _c("social_inclusion", r"non frequenta (piu )?nessuno|non conosce nessuno|senza scambiare (una )?parol|perso (i |gli )?(vecchi )?amici|non entra (mai )?nessuno|non apre a nessuno|(tv|televisione) accesa|non (va|scende) piu (al|in|a)\b|non lo si vede|non la si vede|si sentono (solo )?(a natale|la domenica|raramente)|un po.? di compagnia|(la|lo) sente solo", 0.65, expand="compagnia socialita contrasto isolamento"),
     _c("health", r"pap.?test|mammograf|visita al seno|saltat\w* (tutti )?i controlli|controlli (fermi|saltati|rimandati)|rimand\w*[^.;]{0,25}(visit|oculist|dentist|esam|controll)|(caviglie|piedi) (molto )?gonfi|fiato corto|affanno|pressione (alta|a \d+)|colesterol|check.?up|non (lo|la) vede da|medico (di famiglia|di base) non", 0.6, expand="visite prevenzione controlli"),
     _c("disability", r"(a cosa|cosa) (abbiamo|ha|hanno) diritto|quali (diritti|agevolazioni)|diritti[^.;]{0,20}104", 0.5, "disabled", expand="sportello disabilita diritti"),
-    _c("childcare", r"(restano|resta|stanno|sta) (a casa )?da sol[iae]|a chi lasciar|chi (li|la|lo) tiene|(li|la|lo) parchegg|non sapevamo[^.;]{0,30}nido", 0.75, "child", expand="doposcuola pre post scuola"),
+    _c("childcare", r"(restano|resta|stanno|sta) (a casa )?da sol[iaeo]|a chi lasciar|chi (li|la|lo) tiene|(li|la|lo) parchegg|non sapevamo[^.;]{0,30}nido", 0.75, "child", expand="doposcuola pre post scuola"),
 )
 
 # Phrases saying a need is NOT there, or is already covered (applied to the whole note).
@@ -208,7 +208,7 @@ SERVICE_CUES: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
         ("disability", r"disabil|\bcdd\b|\bcse\b|\bsfa\b|\bceod\b|\bcss\b|handicap|autis|legge 104|\bl\W?104\b|invalidita|sostegno educativo|assistenza educativa|educativa domiciliare|inclusiv|adattat|baskin|dopo di noi|neuropsichiatr", 0.85),
         ("income_support", r"contribut\w* economic|sostegno al reddito|buon[oi] spesa|emporio|pacch?[oi] alimentar|banco alimentare|fondo (di )?solidariet|bollett|bonus sociali|microcredit|prestit|mensa|vestiario|difficolta economic|spesa gratis|tessera a punti|aiuti economici|caritas|centro d.ascolto", 0.85),
         ("housing", r"affitt|locazion|canone|alloggi|abitativ|housing|sfratt|casa popolare|edilizia|appartament|dormitorio|accoglienza notturna|senza dimora", 0.85),
-        ("health", r"fisioterap|riabilitaz|infermier|ambulatori|visit[ae] (medic|special)|\bvisite\b|\bmedic[oi]\b|prevenzione|screening|ginnastica|attivita (fisica|motoria)|\bafa\b|palestra|cardio|diabet|croni|salute|nutrizion|dentist|odontoiatr", 0.8),
+        ("health", r"fisioterap|riabilitaz|infermier|ambulatori|visit[ae] (medic|special)|\bvisite\b|\bmedic[oi]\b|prevenzione|screening|ginnastica|attivita (fisica|motoria)|\bafa\b|palestra|cardio|diabet|\bcronic|salute|nutrizion|dentist|odontoiatr", 0.8),
         ("mental_health", r"psicolog|psicoterap|ascolto|consultorio|sostegno psicologico|ansia|lutto|depress|mediazione familiare|benessere emotivo|dipendenz|gruppo di sostegno", 0.85),
         ("caregiver_support", r"caregiver|sollievo|familiari che assistono|chi assiste|chi si prende cura|auto mutuo aiuto|sportello badant|formazione (per )?(familiari|caregiver)|sostituisce il familiare|dare respiro", 0.85),
         ("employment", r"lavor|occupazion|orientamento|curricul|tirocin|formazione professionale|qualifica|\boss\b|corso di \d+ ore|inserimento lavorativo|collocamento|competenze|impiego|disoccupat", 0.85),

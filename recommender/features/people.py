@@ -29,9 +29,10 @@ _PENDING_CERT = re.compile(
     r"(presentat|inoltrat|in corso|in attesa|non ancora|da fare|ancora da)"
     r"|(in attesa|non ancora|ancora senza|ancora da fissare)[^.;]{0,50}(certificazion|della 104|invalidita|commissione|visita medico.legale)"
     r"|(senza|manca la|non ha (ancora )?la|non ha (ancora )?nessuna|privo di) (certificazion|104|invalidita)"
-    r"|(non e|non sono|non ancora) (stat[oaie] )?(certificat|riconosciut)"
-    r"|(certificazione|104|invalidita)[^.;]{0,30}(non (ancora )?(riconosciut|ottenut|arrivat)|in attesa|in corso|negat|respint)"
-    r"|(\bmai\b|nessun\w*|non ancora|non (ha|hanno|abbiamo)|senza)[^.;]{0,50}(pratiche|domanda|richiesta|riconosciment|certificaz|invalidita|\b104\b)"
+    r"|non (e |sono )?(stat[oaie] )?(ancora )?(certificat|riconosciut)"
+    r"|(certificazione|104|invalidita|inv\W{0,2}civ)[^.;]{0,30}(non (e )?(stat[oaie] )?(ancora )?(riconosciut|ottenut|arrivat)|in attesa|in corso|negat|respint)"
+    r"|(nessuno|mai)[^.;]{0,30}(avviat|presentat|fatt|iniziat)\w*[^.;]{0,20}(pratiche|domanda|richiesta)"
+    r"|(nessuna|senza|non c.e (la |nessuna )?)(domanda|pratica|richiesta) (di |per |d.)?(invalidita|104|riconosciment|certificaz)"
 )
 _SELF_AGE = re.compile(r"\b(\d{2})\s*(?:aa|anni|a\.)\b|\b(\d{2})\s*enne\b")
 _CHILD_AGES = re.compile(
