@@ -29,8 +29,9 @@ def main(src: Path, dst: Path = FIXTURES_DIR) -> None:
             rows.extend(csv.DictReader(fh))
         with open(src / f"service_truth_{t}.csv", encoding="utf-8", newline="") as fh:
             truth_rows.extend(csv.DictReader(fh))
-        intakes.extend(json.loads(line) for line in open(src / f"intakes_{t}.jsonl", encoding="utf-8") if line.strip())
-        labels.extend(json.loads(line) for line in open(src / f"labels_{t}.jsonl", encoding="utf-8") if line.strip())
+    for path in sorted(src.glob("intakes_*.jsonl")):
+        intakes.extend(json.loads(line) for line in open(path, encoding="utf-8") if line.strip())
+        labels.extend(json.loads(line) for line in open(path.with_name(path.name.replace("intakes_", "labels_")), encoding="utf-8") if line.strip())
 
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(CATALOGUE_COLUMNS), lineterminator="\n")
@@ -65,4 +66,4 @@ def main(src: Path, dst: Path = FIXTURES_DIR) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else FIXTURES_DIR)
