@@ -226,6 +226,43 @@ def time_single(pipe: MatchPipeline, intakes: list[Intake], calls: int, tag: str
     return out
 
 
+class _Contention:
+    """Share of the machine used by *other* processes during a phase (Linux ``/proc/stat``).
+
+    Small VMs are often shared; a benchmark figure taken while something else burns a core is
+    not comparable, so every phase reports how busy the rest of the machine was.
+    """
+
+    def __init__(self) -> None:
+        self.start = self._snapshot()
+
+    @staticmethod
+    def _snapshot() -> tuple[float, float, float] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as fh:
+                fields = [int(x) for x in fh.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+        busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+        t = os.times()
+        return time.monotonic(), busy, t.user + t.system
+
+    def share(self) -> float | None:
+        end = self._snapshot()
+        if self.start is None or end is None or end[0] <= self.start[0]:
+            return None
+        wall = end[0] - self.start[0]
+        others = (end[1] - self.start[1]) - (end[2] - self.start[2])
+        return max(0.0, others / (wall * (os.cpu_count() or 1)))
+
+
+def _fmt_share(share: float | None) -> str:
+    if share is None:
+        return "other processes: unknown"
+    return f"other processes used {share:.0%} of the CPU" + ("  <-- CONTENDED, figure not reliable" if share > 0.10 else "")
+
+
 def _peak_rss_mb() -> float:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024  # bytes on macOS, KiB on Linux
@@ -278,9 +315,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2. fit -------------------------------------------------------------------------
     before = _embedding_cache_state()
+    cont = _Contention()
     t = time.perf_counter()
     pipe = MatchPipeline(PipelineConfig(encoder=encoder)).fit(catalogue)
     t_fit = time.perf_counter() - t
+    share_fit = cont.share()
     after = _embedding_cache_state()
     if encoder is None:
         cache_note = "no dense channel, no embeddings"
@@ -289,18 +328,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         cache_note = "embedding cache WARM: catalogue embeddings loaded from .cache/embeddings"
     enc_desc = f"{encoder} -> {pipe.encoder.model_path_} (dim {pipe.encoder.dim_})" if encoder else "none"
-    print(f"[2] fit: {t_fit:.2f}s; encoder {enc_desc}; {cache_note}", flush=True)
+    print(f"[2] fit: {t_fit:.2f}s; encoder {enc_desc}; {cache_note}; {_fmt_share(share_fit)}", flush=True)
 
     # 3. single-intake latency -------------------------------------------------------
     intakes = load_intakes(frozenset(HOME_PROVINCES))
     with_notes = sum(bool(i.notes.strip()) for i in intakes)
     for k in range(args.warmup):
         pipe.match(intakes[k % len(intakes)], as_of=AS_OF)
+    cont = _Contention()
     single = time_single(pipe, intakes, args.calls, tag="S")
+    share_single = cont.share()
     single_s = _percentiles(single)
     novelty = ", each note new to the encoder memo" if encoder else ""
     print(f"[3] single intake, {args.calls} calls over {len(intakes)} intakes ({with_notes} with notes){novelty}:\n"
-          f"    {_fmt_lat(single_s)}", flush=True)
+          f"    {_fmt_lat(single_s)}\n    {_fmt_share(share_single)}", flush=True)
     memo_s = None
     if encoder is not None:
         for it in intakes:  # make every original note a memo hit
@@ -316,14 +357,17 @@ def main(argv: list[str] | None = None) -> int:
 
         profiler = cProfile.Profile()
         profiler.enable()
+    cont = _Contention()
     t = time.perf_counter()
     n_results = sum(len(r.results) for r in pipe.match_many(batch, as_of=AS_OF))
     t_batch = time.perf_counter() - t
+    share_batch = cont.share()
     if profiler is not None:
         profiler.disable()
     rate = len(batch) / t_batch
     print(f"[4] batch: {len(batch)} intakes via match_many in {t_batch:.2f}s -> {rate:.1f} intakes/s "
-          f"({t_batch / len(batch) * 1000:.1f} ms/intake, {n_results / len(batch):.1f} results/intake)", flush=True)
+          f"({t_batch / len(batch) * 1000:.1f} ms/intake, {n_results / len(batch):.1f} results/intake)\n"
+          f"    {_fmt_share(share_batch)}", flush=True)
     if profiler is not None:
         import pstats
 
@@ -340,11 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"catalogue       {len(catalogue)} services, {len(by_province)} provinces, {n_providers} providers "
           f"(parse+validate {t_parse:.2f}s)")
     print(f"encoder         {enc_desc}")
-    print(f"fit             {t_fit:.2f}s  [{cache_note}]")
-    print(f"single intake   {args.calls} calls: {_fmt_lat(single_s)}")
+    print(f"fit             {t_fit:.2f}s  [{cache_note}]  ({_fmt_share(share_fit)})")
+    print(f"single intake   {args.calls} calls: {_fmt_lat(single_s)}  ({_fmt_share(share_single)})")
     if memo_s is not None:
         print(f"  (memo hit)    p50 {memo_s['p50']:.1f} ms  p90 {memo_s['p90']:.1f} ms  mean {memo_s['mean']:.1f} ms")
-    print(f"batch           {len(batch)} intakes in {t_batch:.2f}s = {rate:.1f} intakes/s")
+    print(f"batch           {len(batch)} intakes in {t_batch:.2f}s = {rate:.1f} intakes/s  ({_fmt_share(share_batch)})")
     print(f"machine         {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
           f"os.cpu_count()={cores}, torch threads={_torch_threads()}, numpy {np.__version__}, load avg at start {load_start:.2f}")
     print(f"peak RSS        {_peak_rss_mb():.0f} MB")

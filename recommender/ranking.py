@@ -38,6 +38,7 @@ class RankingConfig:
     beneficiary_mismatch_factor: float = 0.2
     residential_penalty: float = 0.4
     text_floor: float = 0.35  # share of the score that does not depend on text match
+    certified_need_min_score: float = 0.7  # disability need score that unlocks certification-only services
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,10 @@ class Ranker:
         cfg = self.config
         k = top_k or cfg.top_k
         allowed = filters.allowed
+        if not any(ns.need == "disability" and ns.score >= cfg.certified_need_min_score for ns in needs):
+            # A service that requires an L.104/invalidity certification is about the disabled
+            # person; without a clear disability need the engine does not know who it serves.
+            allowed = allowed & ~self.catalogue_.requires_cert
         dist = filters.reach.distance_km
         n = len(self.catalogue_)
 
