@@ -275,6 +275,25 @@ def _torch_threads() -> str:
     return str(torch.get_num_threads())
 
 
+def _blas_threads() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (no threadpoolctl)"
+    pools = [f"{p['internal_api']} {p['num_threads']}" for p in threadpool_info() if p.get("user_api") == "blas"]
+    return ", ".join(pools) or "none"
+
+
+def _limit_blas(n: int) -> None:
+    """Cap the OpenBLAS pools of numpy and scipy (torch's MKL is linked statically and not affected)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("WARNING: --blas-threads needs threadpoolctl; ignored", file=sys.stderr)
+        return
+    threadpool_limits(limits=n, user_api="blas")
+
+
 def _mark(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
@@ -287,11 +306,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=20, help="untimed warm-up matches (default 20)")
     ap.add_argument("--batch", type=int, default=1220, help="intakes in the match_many run (default 1220 = 10 varied copies of each)")
     ap.add_argument("--seed", type=int, default=SEED, help="seed of the synthetic catalogue")
+    ap.add_argument("--blas-threads", type=int, default=None,
+                    help="cap numpy's BLAS (OpenBLAS) threads, e.g. 1; default: leave the library default")
     ap.add_argument("--profile", action="store_true", help="also cProfile the batch run and print the top functions")
     args = ap.parse_args(argv)
     if args.services < 1 or args.calls < 1 or args.batch < 1 or args.warmup < 0:
         ap.error("--services, --calls and --batch must be >= 1, --warmup >= 0")
     encoder = None if args.encoder.strip().lower() == "none" else args.encoder
+    if args.blas_threads is not None:
+        _limit_blas(args.blas_threads)
     t_start = time.perf_counter()
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"welfare-match benchmark: {args.services} services, encoder {encoder or 'none'}, as of {AS_OF}", flush=True)
@@ -320,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     pipe = MatchPipeline(PipelineConfig(encoder=encoder)).fit(catalogue)
     t_fit = time.perf_counter() - t
     share_fit = cont.share()
+    if args.blas_threads is not None:  # again: loading the encoder brings scipy's own OpenBLAS
+        _limit_blas(args.blas_threads)
     after = _embedding_cache_state()
     if encoder is None:
         cache_note = "no dense channel, no embeddings"
@@ -390,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  (memo hit)    p50 {memo_s['p50']:.1f} ms  p90 {memo_s['p90']:.1f} ms  mean {memo_s['mean']:.1f} ms")
     print(f"batch           {len(batch)} intakes in {t_batch:.2f}s = {rate:.1f} intakes/s  ({_fmt_share(share_batch)})")
     print(f"machine         {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
-          f"os.cpu_count()={cores}, torch threads={_torch_threads()}, numpy {np.__version__}, load avg at start {load_start:.2f}")
+          f"os.cpu_count()={cores}, torch threads={_torch_threads()},\n"
+          f"                BLAS threads: {_blas_threads()}, numpy {np.__version__}, load avg at start {load_start:.2f}")
     print(f"peak RSS        {_peak_rss_mb():.0f} MB")
     print(f"wall time       {time.perf_counter() - t_start:.1f}s")
     print(f"targets (issue: {TARGET_CORES} cores, {TARGET_SERVICES:,} services)"
