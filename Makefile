@@ -21,6 +21,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e .
+	$(BIN)/recommender build-encoder
 	@touch $@
 
 $(DEVSTAMP): $(STAMP)

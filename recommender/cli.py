@@ -156,6 +156,13 @@ def cmd_train_encoder(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_encoder(args: argparse.Namespace) -> int:
+    from recommender.models.encoder import ensure_static_model
+
+    print(f"[welfare-match] static encoder ready at {ensure_static_model()}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recommender", description="welfare-match: needs-to-service matching for Italian welfare platforms")
     sub = p.add_subparsers(dest="command", required=True)
@@ -184,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, default=None)
     d.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
     d.set_defaults(func=cmd_demo)
+    b = sub.add_parser("build-encoder", help="build the default static encoder into the cache (done once, offline)")
+    b.set_defaults(func=cmd_build_encoder)
+
     t = sub.add_parser("train-encoder", help="tune the sentence encoder on a judged Italian collection (offline, CPU)")
     t.add_argument("collection", nargs="?", default=str(Path(__file__).resolve().parent.parent / "data" / "fixtures"))
     t.add_argument("--output", help="model directory (default: the cache, used by --encoder default)")
@@ -201,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except RuntimeError as exc:
+    except (RuntimeError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -47,11 +47,11 @@ def fixture_pipeline(fixture_catalogue: Catalogue) -> MatchPipeline:
 
 @pytest.fixture(scope="session")
 def dense_pipeline(small_catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MatchPipeline]:
-    """The packaged encoder ("default"), with its embedding cache kept out of the repository."""
+    """The packaged transformer encoder, with its embedding cache kept out of the repository."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_HUB_OFFLINE", "1")
         mp.setenv("WELFARE_MATCH_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield MatchPipeline(PipelineConfig(encoder="default")).fit(small_catalogue)
+        yield MatchPipeline(PipelineConfig(encoder="packaged")).fit(small_catalogue)
 
 
 @pytest.fixture(scope="session")

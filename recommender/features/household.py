@@ -37,15 +37,17 @@ def household_signals(people: list[Person], isee: float | None, notes_empty: boo
                 carers = [a for a in adults if a is not p and not a.non_self_sufficient]
                 if carers:
                     out.append(Signal("caregiver_support", 0.7 if notes_empty else 0.4, f"nucleo: assiste {_who(p)} non autosufficiente"))
-            elif p.non_self_sufficient:
-                out.append(Signal("disability", 0.55, f"nucleo: {_who(p)}, non autosufficiente"))
-                if any(a is not p for a in adults):
-                    out.append(Signal("caregiver_support", 0.6 if notes_empty else 0.35, f"nucleo: assiste {_who(p)} non autosufficiente"))
+            elif p.non_self_sufficient and any(a is not p for a in adults):
+                out.append(Signal("caregiver_support", 0.6 if notes_empty else 0.35, f"nucleo: assiste {_who(p)} non autosufficiente"))
+            # one person is one piece of evidence: the strongest of their flags counts
+            disability = 0.0
+            if p.non_self_sufficient and age < 65:
+                disability = 0.55
             if p.disability and age < 65:
-                weight = 0.75 if age < 18 else 0.3
-                if notes_empty:
-                    weight += 0.15
-                out.append(Signal("disability", weight, f"nucleo: {_who(p)}, con disabilità"))
+                disability = max(disability, (0.75 if age < 18 else 0.3) + (0.15 if notes_empty else 0.0))
+            if disability:
+                flags = ", ".join(f for f, on in (("con disabilità", p.disability), ("non autosufficiente", p.non_self_sufficient)) if on)
+                out.append(Signal("disability", disability, f"nucleo: {_who(p)}, {flags}"))
             if p.relation == "self" and age >= 80 and len(people) == 1 and not p.non_self_sufficient:
                 out.append(Signal("elderly_care", 0.4, f"nucleo: {_who(p)}, vive sola/o"))
             if p.relation == "child" and age <= 14:
