@@ -136,7 +136,15 @@ def parse_intake(
     try:
         model = IntakeModel.model_validate(obj)
     except ValidationError as exc:
-        raise InputError(_pydantic_issues(exc, line)) from exc
+        issues = _pydantic_issues(exc, line)
+        # report an unknown comune together with the other field errors, not after them
+        comune = obj.get("comune")
+        if isinstance(comune, str | int) and not isinstance(comune, bool) and not any(i.column == "comune" for i in issues):
+            try:
+                (gazetteer or default_gazetteer()).resolve(comune, prefer_provinces=prefer_provinces)
+            except UnknownComuneError as cexc:
+                issues += [Issue(i.reason, line=line, column=i.column) for i in cexc.issues]
+        raise InputError(issues) from exc
     return resolve_intake(model, gazetteer, prefer_provinces, line)
 
 

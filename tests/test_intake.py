@@ -167,3 +167,15 @@ def test_read_intakes_of_a_missing_file_is_an_input_error(tmp_path: Path) -> Non
 def test_write_jsonl_round_trip(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "x.jsonl", [BASE, {**BASE, "id": "C2", "notes": "Però è già seguita."}])
     assert [i.intake.notes for i in read_intakes(path) if i.intake] == ["Cerca un nido.", "Però è già seguita."]
+
+
+def test_unknown_comune_is_reported_together_with_other_field_errors() -> None:
+    from recommender.errors import InputError
+    from recommender.intake import parse_intake
+
+    with pytest.raises(InputError) as info:
+        parse_intake({"id": "x", "comune": "Trescore Balnerio", "stated_needs": ["nido"]}, line=4)
+    fields = {i.column for i in info.value.issues}
+    assert fields == {"stated_needs", "comune"}
+    assert all(i.line == 4 for i in info.value.issues)
+    assert "Trescore Balneario" in str(info.value)
