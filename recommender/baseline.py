@@ -43,10 +43,10 @@ class BM25Baseline:
             self._masks[as_of] = self.policy.mask(self.catalogue_, as_of)
         people = people_of(intake)
         fit = person_fit(self.catalogue_, people)
-        allowed = apply_filters(self.catalogue_, self._masks[as_of], intake, fit).allowed
+        filters = apply_filters(self.catalogue_, self._masks[as_of], intake, fit)
         query = " ".join([intake.notes] + [NEED_BY_CODE[n].label_it for n in intake.stated_needs])
-        scores = np.where(allowed, self.bm25_.score(query), -1.0)
-        dist = apply_filters(self.catalogue_, self._masks[as_of], intake, fit).reach.distance_km
+        scores = np.where(filters.allowed, self.bm25_.score(query), -1.0)
+        dist = filters.reach.distance_km
         results = []
         for rank, i in enumerate([i for i in np.argsort(-scores) if scores[i] > 0][: top_k or self.top_k], start=1):
             svc = self.catalogue_.services[i]
