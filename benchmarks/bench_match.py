@@ -198,11 +198,12 @@ def varied(intake: Intake, tag: str) -> Intake:
 # --------------------------------------------------------------------------- measuring
 
 
-def _embedding_cache_state() -> dict[str, float]:
-    folder = cache_dir() / "embeddings"
-    if not folder.is_dir():
-        return {}
-    return {p.name: p.stat().st_mtime for p in folder.glob("*.npy")}
+def _cache_state() -> dict[str, float]:
+    """Catalogue embeddings (``embeddings/*.npy``) and built encoders (``models/*``) in the cache."""
+    root = cache_dir()
+    state = {f"embeddings/{p.name}": p.stat().st_mtime for p in (root / "embeddings").glob("*.npy")}
+    state.update({f"models/{p.name}": p.stat().st_mtime for p in (root / "models").glob("*") if (p / "modules.json").exists()})
+    return state
 
 
 def _percentiles(ms: list[float]) -> dict[str, float]:
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
           f"parsed+validated in {t_parse:.2f}s", flush=True)
 
     # 2. fit -------------------------------------------------------------------------
-    before = _embedding_cache_state()
+    before = _cache_state()
     cont = _Contention()
     t = time.perf_counter()
     pipe = MatchPipeline(PipelineConfig(encoder=encoder)).fit(catalogue)
@@ -345,13 +346,17 @@ def main(argv: list[str] | None = None) -> int:
     share_fit = cont.share()
     if args.blas_threads is not None:  # again: loading the encoder brings scipy's own OpenBLAS
         _limit_blas(args.blas_threads)
-    after = _embedding_cache_state()
+    after = _cache_state()
+    changed = {k for k, v in after.items() if before.get(k) != v}
     if encoder is None:
         cache_note = "no dense channel, no embeddings"
-    elif any(after.get(k) != v for k, v in before.items()) or set(after) - set(before):
+    elif any(k.startswith("embeddings/") for k in changed):
         cache_note = "embedding cache COLD: the catalogue was encoded during fit (now cached)"
     else:
-        cache_note = "embedding cache WARM: catalogue embeddings loaded from .cache/embeddings"
+        cache_note = f"embedding cache WARM: catalogue embeddings loaded from {cache_dir() / 'embeddings'}"
+    built = sorted(k.removeprefix("models/") for k in changed if k.startswith("models/"))
+    if built:
+        cache_note += f"; encoder {', '.join(built)} was BUILT during fit (first use of this cache)"
     enc_desc = f"{encoder} -> {pipe.encoder.model_path_} (dim {pipe.encoder.dim_})" if encoder else "none"
     print(f"[2] fit: {t_fit:.2f}s; encoder {enc_desc}; {cache_note}; {_fmt_share(share_fit)}", flush=True)
 
