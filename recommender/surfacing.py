@@ -60,7 +60,7 @@ class NeedScore:
 
 @dataclass
 class SurfacingConfig:
-    threshold: float = 0.55
+    threshold: float = 0.6
     use_lexical: bool = True
     use_household: bool = True
     use_dense: bool = True
