@@ -9,12 +9,13 @@ strongly evidenced secondary needs at a lower affinity.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from recommender.catalogue import Catalogue, Service
-from recommender.features.lexicon import SERVICE_CUES
+from recommender.features.lexicon import MAIN_NEED_RULES, SERVICE_CUES
 from recommender.features.text import normalize
 from recommender.needs import NEED_CODES, NEED_ORDER
 
@@ -51,6 +52,16 @@ def lexical_service_scores(service: Service) -> np.ndarray:
     return scores
 
 
+def _main_need_rule(service: Service, lex: np.ndarray, main_k: int) -> int:
+    """Apply the vocabulary's main-need rules to the service name (first match wins)."""
+    name, text = normalize(service.name), normalize(service.text)
+    for trigger, need, condition in MAIN_NEED_RULES:
+        k = NEED_ORDER[need]
+        if trigger.search(name) and re.search(condition, text) and lex[k] > 0:
+            return k
+    return main_k
+
+
 def infer_profiles(
     catalogue: Catalogue,
     config: ServiceNeedConfig | None = None,
@@ -79,7 +90,8 @@ def infer_profiles(
             profiles.append(ServiceProfile(needs[0], (needs[0], *others), False))
         else:
             order = np.argsort(-lex)
-            main_k = int(order[0])
+            main_k = _main_need_rule(svc, lex, int(order[0]))
+            order = np.array([main_k] + [k for k in order if k != main_k])
             if lex[main_k] <= 0:
                 profiles.append(ServiceProfile("", (), True))
                 continue

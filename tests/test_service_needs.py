@@ -88,3 +88,20 @@ def test_physiotherapy_request_is_not_answered_with_a_micronido() -> None:
     out = pipe.match(intake, as_of=REFERENCE_DATE).to_json()
     assert [n["need"] for n in out["needs"]] == ["health"]
     assert "MICRO" not in [r["service_id"] for r in out["results"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "main"),
+    [
+        # respite for disabled people belongs to disability in the contract vocabulary
+        ("Casa Aperta - weekend di sollievo", "Fine settimana con educatori per ragazzi con autismo o disabilità complessa.", "disability"),
+        ("Sportello Badanti", "Aiuto alle famiglie anziane per trovare e assumere un'assistente familiare.", "caregiver_support"),
+        ("Spesa a casa - volontari", "I volontari consegnano la spesa agli anziani che non escono.", "work_life_balance"),
+        ("Accompagnamento a visite", "Volontari accompagnano in auto a visite mediche ed esami in ospedale.", "mobility"),
+        ("Gruppo di cammino", "Camminate guidate due volte a settimana lungo il lago.", "health"),
+        ("Carta spesa", "Ricarica mensile per alimenti a famiglie segnalate dai servizi sociali.", "income_support"),
+    ],
+)
+def test_main_need_follows_the_vocabulary_when_words_disagree(name: str, description: str, main: str) -> None:
+    rows = [{"service_id": "X1", "name": name, "description": description, "needs": ""}]
+    assert profile_needs(rows)[0][0] == main

@@ -205,17 +205,17 @@ ALREADY_MET_BEFORE = re.compile(
 SERVICE_CUES: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
     (need, re.compile(p), w)
     for need, p, w in (
-        ("childcare", r"\bnido|micronido|sezione primavera|scuola dell.infanzia|\bbabysitt|baby.?sitter|\btata\b|pre.?scuola|post.?scuola|pre e post|centr[oi] estiv|\bgrest\b|\bcre\b|campus|settimane estive|doposcuola|compiti|ludoteca|spazio gioco|bambin|bimb|\bminori\b|infanzia|0.?(3|6) anni", 0.9),
+        ("childcare", r"\bnido|micronido|sezione primavera|scuola dell.infanzia|\bbabysitt|baby.?sitter|\btata\b|pre.?scuola|post.?scuola|pre e post|centr[oi] estiv|\bgrest\b|\bcre\b|campus|\bcamp\b|settimane (estive|al lago|in montagna)|estate (ragazzi|bimbi)|\bragazzi dai? \d|doposcuola|compiti|ludoteca|spazio gioco|bambin|bimb|\bminori\b|infanzia|0.?(3|6) anni", 0.9),
         ("elderly_care", r"anzian|\bsad\b|assistenza domiciliare|over ?(6|7|8)\d|terza eta|\brsa\b|residenza sanitaria|casa di riposo|centro servizi|centro diurno integrato|\bcdi\b|alzheimer|demenz|non autosufficien|pasti a domicilio|pasto|telesoccorso|teleassistenza|badant|custode sociale", 0.85),
         ("disability", r"disabil|\bcdd\b|\bcse\b|\bsfa\b|\bceod\b|\bcss\b|handicap|autis|legge 104|\bl\W?104\b|invalidita|sostegno educativo|assistenza educativa|educativa domiciliare|inclusiv|adattat|baskin|dopo di noi|neuropsichiatr", 0.85),
-        ("income_support", r"contribut\w* economic|sostegno al reddito|buon[oi] spesa|emporio|pacch?[oi] alimentar|banco alimentare|fondo (di )?solidariet|bollett|bonus sociali|microcredit|prestit|mensa|vestiario|difficolta economic|spesa gratis|tessera a punti|aiuti economici|caritas|centro d.ascolto", 0.85),
+        ("income_support", r"contribut\w* economic|sostegno al reddito|buon[oi] spesa|emporio|pacch?[oi] alimentar|banco alimentare|fondo (di )?solidariet|bollett|bonus sociali|microcredit|prestit|mensa|vestiario|difficolta economic|spesa gratis|tessera a punti|carta (spesa|famiglia|acquisti)|ricarica|aiuti economici|caritas|centro d.ascolto", 0.85),
         ("housing", r"affitt|locazion|canone|alloggi|abitativ|housing|sfratt|casa popolare|edilizia|appartament|dormitorio|accoglienza notturna|senza dimora", 0.85),
-        ("health", r"fisioterap|riabilitaz|infermier|ambulatori|visit[ae] (medic|special)|\bvisite\b|\bmedic[oi]\b|prevenzione|screening|ginnastica|attivita (fisica|motoria)|\bafa\b|palestra|cardio|diabet|\bcronic|salute|nutrizion|dentist|odontoiatr", 0.8),
-        ("mental_health", r"psicolog|psicoterap|ascolto|consultorio|sostegno psicologico|ansia|lutto|depress|mediazione familiare|benessere emotivo|dipendenz|gruppo di sostegno", 0.85),
-        ("caregiver_support", r"caregiver|sollievo|familiari che assistono|chi assiste|chi si prende cura|auto mutuo aiuto|sportello badant|formazione (per )?(familiari|caregiver)|sostituisce il familiare|dare respiro", 0.85),
+        ("health", r"fisioterap|riabilitaz|infermier|ambulatori|visit[ae] (medic|special)|\bvisite\b|\bmedic[oi]\b|prevenzione|screening|ginnastica|attivita (fisica|motoria)|\bafa\b|palestra|cardio|diabet|\bcronic|salute|gruppi? di cammino|camminat|nutrizion|dentist|odontoiatr", 0.8),
+        ("mental_health", r"psicolog|psicoterap|ascolto|consultorio|sostegno psicologico|ansia|lutto|depress|mediazione familiare|mediatrice familiare|separa(zione|ti|te|ndo)|genitorialita|benessere emotivo|dipendenz|gruppo di sostegno", 0.85),
+        ("caregiver_support", r"caregiver|sollievo|familiari che assistono|chi assiste|chi si prende cura|auto mutuo aiuto|\bama\b|sportello badant|assistenti familiari|formazione (per )?(familiari|caregiver)|sostituisce il familiare|dare respiro", 0.85),
         ("employment", r"lavor|occupazion|orientamento|curricul|tirocin|formazione professionale|qualifica|\boss\b|corso di \d+ ore|inserimento lavorativo|collocamento|competenze|impiego|disoccupat", 0.85),
-        ("work_life_balance", r"maggiordomo|portineria|conciliazion|commissioni|disbrigo|pratiche|lavanderi|stireria|spesa a domicilio|consegna(no)? (a casa )?(la|della) spesa|salva.?tempo|dipendenti delle imprese", 0.85),
-        ("social_inclusion", r"aggregazion|socialit|solitudin|isolament|compagnia|incontro|italiano per stranieri|lingua italiana|corsi di italiano|mediazione culturale|mediator|intercultur|integrazione|tombola|gite|centro giovani|oratorio|amicizia|anziani soli", 0.75),
+        ("work_life_balance", r"maggiordomo|portineria|conciliazion|commissioni|disbrigo|pratiche|lavanderi|stireria|spesa a (domicilio|casa)|consegna(no)? (a casa )?(la|della) spesa|salva.?tempo|dipendenti delle imprese", 0.85),
+        ("social_inclusion", r"aggregazion|socialit|solitudin|isolament|compagnia|incontro|italiano per stranieri|lingua italiana|corsi di italiano|mediazione culturale|mediator|intercultur|integrazione|tombola|gite|centro giovani|spazio giovani|\boratorio|amicizia|anziani soli|adolescenti e giovani", 0.75),
         ("mobility", r"trasport|accompagnament|navetta|pulmino|taxi sociale|auto attrezzat|mobilita|spostament", 0.9),
     )
 )
@@ -235,3 +235,17 @@ COVERED_SENTENCE = re.compile(
     r"(e|sono|si dice|si dicono|si sente|si sentono) (content|copert)|\bcopert[oaie]\b|non (c.e|ci sono) (problemi|bisogno)"
 )
 CONTRAST = re.compile(r"\b(ma|pero|invece|mentre|tuttavia)\b")
+
+# Main-need rules of the domain vocabulary that word counts alone get wrong.
+MAIN_NEED_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    # respite for disabled people is a disability service (contract vocabulary)
+    (re.compile(r"sollievo|respiro"), "disability", r"disabil|autis|handicap|pluridisab"),
+    # self-help groups and care-worker desks are for the family carer
+    (re.compile(r"auto mutuo aiuto|\bama\b|sportello (badant|assistent)|assistenti familiari"), "caregiver_support", r"."),
+    # grocery delivery is a work-life balance service even when it serves older people
+    (re.compile(r"spesa a (casa|domicilio)|consegna(no)? (a casa )?(la|della) spesa"), "work_life_balance", r"."),
+    # escorting to visits is mobility, not health
+    (re.compile(r"accompagnament|trasport|navetta"), "mobility", r"."),
+    # a service named for disabled people is a disability service first
+    (re.compile(r"disabil|autis|handicap|\bcdd\b|\bcse\b|\bsfa\b|\bceod\b"), "disability", r"."),
+)
