@@ -101,7 +101,14 @@ def _snippet(notes: str, start: int, end: int, limit: int = 160) -> str:
         left = 0 if s < 0 else s + 2
         e = min((i for i in (text.find(". ", end), text.find("; ", end)) if i >= 0), default=len(text))
         right = e
-    snippet = notes[left:right].strip(" ,;:.'\"")
+    # a clause that opens a quotation extends to its closing quote, so the evidence reads whole
+    if notes[left:right].count("'") % 2 == 1 or notes[left:right].count("\u2018") > notes[left:right].count("\u2019"):
+        closing = min((i for i in (notes.find("'", right), notes.find("\u2019", right)) if i >= 0), default=-1)
+        if 0 <= closing - right <= 160:
+            right = closing + 1
+    snippet = notes[left:right].strip(" ,;:.\"")
+    if snippet.count("'") % 2 == 1:
+        snippet = snippet.strip("'")
     if len(snippet) > limit:
         centre = (start + end) // 2 - left
         a = max(0, centre - limit // 2)

@@ -23,7 +23,8 @@ from recommender.features.lexicon import (
 )
 from recommender.features.text import normalize_aligned
 
-_CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\s(ma|pero|mentre|invece|anche se|perche)\s|\s-\s|'\s")
+# "L.104", "7.800", "inv. civ." keep their dots: a full stop ends a clause only before a space
+_CLAUSE_BREAK = re.compile(r"[;:!?,()\n]|\.(?=\s|$)|\s(ma|pero|mentre|invece|anche se|perche)\s|\s-\s|'\s")
 
 
 @dataclass(frozen=True)
