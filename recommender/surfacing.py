@@ -91,6 +91,14 @@ def _noisy_or(weights: list[float]) -> float:
     return 1.0 - p
 
 
+# a quotation mark, not the apostrophe of an elision ("un'assistenza", "l'ISEE")
+_QUOTE = re.compile(r"(?<![^\W\d_])['\u2018\u2019]|['\u2018\u2019](?![^\W\d_])")
+
+
+def _quote_marks(text: str) -> int:
+    return len(_QUOTE.findall(text))
+
+
 def _snippet(notes: str, start: int, end: int, limit: int = 160) -> str:
     """The clause or sentence around a cue, as the evidence shown to the welfare manager."""
     text = normalize_aligned(notes)
@@ -102,13 +110,13 @@ def _snippet(notes: str, start: int, end: int, limit: int = 160) -> str:
         e = min((i for i in (text.find(". ", end), text.find("; ", end)) if i >= 0), default=len(text))
         right = e
     # a clause that opens a quotation extends to its closing quote, so the evidence reads whole
-    if notes[left:right].count("'") % 2 == 1 or notes[left:right].count("\u2018") > notes[left:right].count("\u2019"):
-        closing = min((i for i in (notes.find("'", right), notes.find("\u2019", right)) if i >= 0), default=-1)
+    if _quote_marks(notes[left:right]) % 2 == 1:
+        closing = next((m.start() for m in _QUOTE.finditer(notes, right)), -1)
         if 0 <= closing - right <= 160:
             right = closing + 1
     snippet = notes[left:right].strip(" ,;:.\"")
-    if snippet.count("'") % 2 == 1:
-        snippet = snippet.strip("'")
+    if _quote_marks(snippet) % 2 == 1:
+        snippet = snippet.strip("'\u2018\u2019")
     if len(snippet) > limit:
         centre = (start + end) // 2 - left
         a = max(0, centre - limit // 2)

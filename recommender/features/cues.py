@@ -23,8 +23,10 @@ from recommender.features.lexicon import (
 )
 from recommender.features.text import normalize_aligned
 
-# "L.104", "7.800", "inv. civ." keep their dots: a full stop ends a clause only before a space
-_CLAUSE_BREAK = re.compile(r"[;:!?,()\n]|\.(?=\s|$)|\s(ma|pero|mentre|invece|anche se|perche)\s|\s-\s|'\s")
+# "L.104", "7.800", "art. 3", "inv. civ." keep their dots: a full stop ends a clause only
+# before a space and not after a common abbreviation
+_ABBREV_DOT = "".join(f"(?<!\\b{a})" for a in ("art", "c", "n", "aa", "sig", "dott", "inv", "civ", "amm", "dip", "fraz", "ecc", "es", "l"))
+_CLAUSE_BREAK = re.compile(r"[;:!?,()\n]|" + _ABBREV_DOT + r"\.(?=\s|$)|\s(ma|pero|mentre|invece|anche se|perche)\s|\s-\s|'\s")
 
 
 @dataclass(frozen=True)
