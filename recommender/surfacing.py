@@ -13,8 +13,9 @@ result stays in [0, 1].
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -210,15 +211,8 @@ class NeedSurfacer:
         return " ".join(dict.fromkeys(parts))
 
 
-def all_need_scores(surfacer: NeedSurfacer, intake: Intake, people: list[Person], note_embedding=None) -> dict[str, float]:
+def all_need_scores(surfacer: NeedSurfacer, intake: Intake, people: list[Person], note_embedding: np.ndarray | None = None) -> dict[str, float]:
     """Raw per-need scores before thresholding (for analysis and threshold tuning)."""
-    cfg = surfacer.config
-    saved = cfg.threshold
-    try:
-        cfg.threshold = 0.0
-        return {n.need: n.score for n in surfacer.surface(intake, people, note_embedding)}
-    finally:
-        cfg.threshold = saved
-
-
-__all__ = ["NeedScore", "NeedSurfacer", "SurfacingConfig", "NEED_PROTOTYPES", "field"]
+    probe = copy.copy(surfacer)
+    probe.config = replace(surfacer.config, threshold=0.0)
+    return {n.need: n.score for n in probe.surface(intake, people, note_embedding)}
