@@ -37,6 +37,7 @@ class PipelineConfig:
     service_needs: ServiceNeedConfig = field(default_factory=ServiceNeedConfig)
 
     def to_dict(self) -> dict:
+        """Plain parameters, for experiment tracking."""
         return asdict(self)
 
 

@@ -68,40 +68,6 @@ def content_lemmas(text: str) -> list[str]:
     return [lemma(t) for t in tokenize(text) if t not in STOPWORDS and len(t) > 1 and not t.isdigit()]
 
 
-_ABBREVIATIONS = (
-    "sig", "sigg", "sig.ra", "dott", "dott.ssa", "dip", "fraz", "amm", "aa", "ecc", "es",
-    "art", "c", "n", "inv", "civ", "l", "prof", "tel", "p", "pag", "s", "sez", "v", "vs",
-    "ca", "min", "max", "ass", "soc", "loc", "az", "sett", "ott", "nov", "dic", "gen",
-    "feb", "mar", "apr", "mag", "giu", "lug", "ago",
-)
-_ABBREV_RE = re.compile(
-    r"\b(" + "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True)) + r")\.",
-    re.IGNORECASE,
-)
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*|\s+[-•]\s+|(?<=\))\s+(?=\d\))|\s+(?=\d\)\s)")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences/clauses of an intake note.
-
-    Abbreviation dots ("Sig.", "Dip.", "L.104", "7.800") do not end a sentence; semicolons,
-    numbered items and bullets do, because intake notes are often telegraphic lists.
-    """
-    if not text:
-        return []
-    masked = _ABBREV_RE.sub(lambda m: m.group(0)[:-1] + "\x00", text)
-    masked = re.sub(r"(?<=\d)\.(?=\d)", "\x00", masked)
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_SPLIT_RE.finditer(masked):
-        if m.start() > start:
-            spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
 def _aligned_char(ch: str) -> str:
     if ch.isspace():
         return " "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 import numpy as np
@@ -57,6 +56,3 @@ class BM25:
         if not q.any():
             return np.zeros(self.n_docs_)
         return np.asarray(self.weights_ @ q).ravel()
-
-    def max_score(self) -> float:
-        return float(math.fsum(self.idf_)) if len(self.idf_) else 0.0
