@@ -320,8 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"welfare-match benchmark: {args.services} services, encoder {encoder or 'none'}, as of {AS_OF}", flush=True)
     if load_start > 0.5 * (os.cpu_count() or 1):
-        print(f"WARNING: 1-min load average is {load_start:.2f} before starting: other processes compete for the CPU, "
-              "figures will be pessimistic and noisy", flush=True)
+        print(f"WARNING: 1-min load average is {load_start:.2f} before starting: other processes may compete for the CPU "
+              "(the average lags; each phase below reports what other processes actually used)", flush=True)
 
     # 1. catalogue -------------------------------------------------------------------
     t = time.perf_counter()
