@@ -36,8 +36,10 @@ class ServiceNeedConfig:
     dense_weight: float = 0.25
 
 
-def lexical_service_scores(service: Service) -> np.ndarray:
-    name, desc = normalize(service.name), normalize(service.description)
+def lexical_service_scores(service: Service, name: str | None = None, desc: str | None = None) -> np.ndarray:
+    """Per-need cue scores of a service; ``name``/``desc`` may be passed already normalised."""
+    name = normalize(service.name) if name is None else name
+    desc = normalize(service.description) if desc is None else desc
     scores = np.zeros(len(NEED_CODES))
     for need, pattern, weight in SERVICE_CUES:
         k = NEED_ORDER[need]
@@ -52,9 +54,8 @@ def lexical_service_scores(service: Service) -> np.ndarray:
     return scores
 
 
-def _main_need_rule(service: Service, lex: np.ndarray, main_k: int) -> int:
-    """Apply the vocabulary's main-need rules to the service name (first match wins)."""
-    name, text = normalize(service.name), normalize(service.text)
+def _main_need_rule(name: str, text: str, lex: np.ndarray, main_k: int) -> int:
+    """Apply the vocabulary's main-need rules to the (normalised) service name; first match wins."""
     for trigger, need, condition in MAIN_NEED_RULES:
         k = NEED_ORDER[need]
         if trigger.search(name) and re.search(condition, text) and lex[k] > 0:
@@ -72,7 +73,8 @@ def infer_profiles(
     profiles: list[ServiceProfile] = []
     affinity = np.zeros((len(catalogue), len(NEED_CODES)), dtype=float)
     for i, svc in enumerate(catalogue.services):
-        lex = lexical_service_scores(svc)
+        name, desc = normalize(svc.name), normalize(svc.description)
+        lex = lexical_service_scores(svc, name, desc)
         if dense_scores is not None:
             lex = lex * (1 - cfg.dense_weight) + cfg.dense_weight * dense_scores[i] * (lex > 0)
         if svc.declared_needs:
@@ -90,7 +92,7 @@ def infer_profiles(
             profiles.append(ServiceProfile(needs[0], (needs[0], *others), False))
         else:
             order = np.argsort(-lex)
-            main_k = _main_need_rule(svc, lex, int(order[0]))
+            main_k = _main_need_rule(name, f"{name}. {desc}", lex, int(order[0]))
             order = np.array([main_k] + [k for k in order if k != main_k])
             if lex[main_k] <= 0:
                 profiles.append(ServiceProfile("", (), True))

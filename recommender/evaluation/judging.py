@@ -3,6 +3,10 @@
 Used to grade the bundled development collection from its labels: grades 3/2/1 from
 preferred subtypes and main/secondary needs, forbidden pairs from quality, reach and
 eligibility. Hand adjustments by an assessor are out of scope here.
+
+Reach and eligibility are written again here on purpose instead of calling
+``recommender.eligibility``: the judge must not share code with the engine it grades, or
+a bug in the engine's filters would also hide its own violations.
 """
 
 from __future__ import annotations
