@@ -36,6 +36,16 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _days(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days") from None
+    if n < 0 or n > 3650:
+        raise argparse.ArgumentTypeError("must be between 0 and 3650 days")
+    return n
+
+
 def _pipeline(catalogue, encoder: str | None, quiet: bool = False):
     from recommender.pipeline import MatchPipeline, PipelineConfig
 
@@ -163,6 +173,120 @@ def cmd_build_encoder(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store():
+    from recommender.store.database import connect, upgrade
+
+    engine = connect()
+    upgrade(engine)
+    return engine
+
+
+def cmd_tenant(args: argparse.Namespace) -> int:
+    from recommender.store import tenants
+
+    db = _store()
+    if args.tenant_command == "create":
+        t = tenants.create_tenant(db, args.name, store_notes=args.store_notes, retention_days=args.retention_days)
+        print(f"tenant '{t.name}' created (store notes: {'yes' if t.store_notes else 'no'}, retention {t.retention_days} days)")
+        print(f"next: recommender key create {t.name}")
+    elif args.tenant_command == "set":
+        t = tenants.update_tenant(db, args.name, store_notes=args.store_notes, retention_days=args.retention_days)
+        print(f"tenant '{t.name}': store notes {'yes' if t.store_notes else 'no'}, retention {t.retention_days} days")
+    else:
+        for t in tenants.list_tenants(db):
+            print(f"{t.name}\tstore_notes={'yes' if t.store_notes else 'no'}\tretention_days={t.retention_days}\tcatalogue={'yes' if t.catalogue_id else 'no'}")
+    return 0
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    from recommender.store import tenants
+
+    db = _store()
+    if args.key_command == "create":
+        key_id, key = tenants.create_key(db, args.tenant, label=args.label)
+        print(f"key id {key_id} for tenant '{args.tenant}' (shown once, store it now):", file=sys.stderr)
+        print(key)
+    elif args.key_command == "revoke":
+        k = tenants.revoke_key(db, args.key_id)
+        print(f"key {k.id} of tenant '{k.tenant_name}' revoked at {k.revoked_at:%Y-%m-%d %H:%M:%S}")
+    else:
+        for k in tenants.list_keys(db, args.tenant):
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            print(f"{k.id}\t{k.tenant_name}\t{state}\t{k.label}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from recommender.store.matches import purge
+
+    report = purge(_store(), days=args.days, dry_run=args.dry_run)
+    verb = "would clear" if args.dry_run else "cleared"
+    print(f"{verb} the notes of {report.notes_cleared} match(es) and {report.comments_cleared} feedback comment(s) past retention")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from recommender.store.database import connect, current_revision, database_url, head_revision, upgrade
+
+    engine = connect()
+    if args.db_command == "upgrade":
+        upgrade(engine)
+    from sqlalchemy.engine import make_url
+
+    print(f"{make_url(database_url()).render_as_string(hide_password=True)}: schema revision {current_revision(engine)} (latest {head_revision()})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env(encoder=None if args.encoder == "none" else args.encoder)
+    if args.demo:
+        _demo_tenant(args)
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning" if args.quiet else "info", timeout_graceful_shutdown=10)
+    return 0
+
+
+def _demo_tenant(args: argparse.Namespace) -> None:
+    """A 'demo' tenant on the bundled catalogue with a fresh key, printed for the user."""
+    from recommender.catalogue import load_catalogue
+    from recommender.paths import FIXTURES_DIR
+    from recommender.store import tenants
+    from recommender.store.catalogues import get_catalogue, save_catalogue
+
+    db = _store()
+    tenant = tenants.get_tenant(db, "demo") or tenants.create_tenant(db, "demo")
+    path = FIXTURES_DIR / "catalogue.csv"
+    text = path.read_text(encoding="utf-8")
+    current = get_catalogue(db, tenant.catalogue_id) if tenant.catalogue_id else None
+    if current is None or current.csv_text != text:
+        save_catalogue(db, tenant, text, len(load_catalogue(path)))
+    tenants.revoke_keys_labelled(db, "demo", "demo")  # one live demo key at a time
+    _, key = tenants.create_key(db, "demo", label="demo")
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"""
+welfare-match API on {base}  (OpenAPI docs: {base}/docs)
+demo tenant 'demo' on the bundled catalogue ({path.name}); demo API key:
+
+    {key}
+
+try:
+    curl -s -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
+      -d '{{"id": "prova-1", "comune": "Trescore Balneario", "notes": "Mamma di 84 anni non riesce più a lavarsi da sola, io lavoro tutto il giorno"}}' \\
+      {base}/v1/match
+""",
+        flush=True,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recommender", description="welfare-match: needs-to-service matching for Italian welfare platforms")
     sub = p.add_subparsers(dest="command", required=True)
@@ -201,6 +325,49 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=_positive_int, default=2)
     t.add_argument("--seed", type=int, default=13)
     t.set_defaults(func=cmd_train_encoder)
+
+    srv = sub.add_parser("serve", help="serve the HTTP API (DATABASE_URL selects the store; SQLite under data/store/ by default)")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--demo", action="store_true", help="create the 'demo' tenant on the bundled catalogue and print a fresh demo key")
+    srv.add_argument("--quiet", action="store_true", help="log warnings only (no access log)")
+    srv.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
+    srv.set_defaults(func=cmd_serve)
+
+    ten = sub.add_parser("tenant", help="manage tenants (platforms)")
+    tsub = ten.add_subparsers(dest="tenant_command", required=True)
+    tc = tsub.add_parser("create", help="create a tenant")
+    tc.add_argument("name", help="2-63 lowercase letters, digits, '.', '_' or '-'")
+    tc.add_argument("--store-notes", action="store_true", help="keep intake notes with the matches (off by default)")
+    tc.add_argument("--retention-days", type=_days, default=30, help="days before stored notes and comments are purged")
+    ts = tsub.add_parser("set", help="change a tenant's privacy settings")
+    ts.add_argument("name")
+    ts.add_argument("--store-notes", action=argparse.BooleanOptionalAction, default=None)
+    ts.add_argument("--retention-days", type=_days, default=None)
+    tsub.add_parser("list", help="list tenants")
+    ten.set_defaults(func=cmd_tenant)
+
+    key = sub.add_parser("key", help="manage API keys")
+    ksub = key.add_subparsers(dest="key_command", required=True)
+    kc = ksub.add_parser("create", help="create an API key for a tenant (printed once)")
+    kc.add_argument("tenant")
+    kc.add_argument("--label", default="", help="what the key is for")
+    kr = ksub.add_parser("revoke", help="revoke a key by its id")
+    kr.add_argument("key_id")
+    kl = ksub.add_parser("list", help="list keys (ids only, never secrets)")
+    kl.add_argument("tenant", nargs="?")
+    key.set_defaults(func=cmd_key)
+
+    pu = sub.add_parser("purge", help="clear stored notes and feedback comments past each tenant's retention")
+    pu.add_argument("--days", type=_days, default=None, help="override: clear everything older than this many days")
+    pu.add_argument("--dry-run", action="store_true")
+    pu.set_defaults(func=cmd_purge)
+
+    db = sub.add_parser("db", help="database schema (Alembic migrations)")
+    dsub = db.add_subparsers(dest="db_command", required=True)
+    dsub.add_parser("upgrade", help="upgrade the schema to the latest revision")
+    dsub.add_parser("status", help="show the schema revision")
+    db.set_defaults(func=cmd_db)
     return p
 
 
@@ -219,6 +386,13 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            print(f"error: cannot reach the database ({type(exc.orig).__name__}); check DATABASE_URL", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

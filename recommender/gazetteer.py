@@ -105,6 +105,20 @@ class Gazetteer:
                     out.append(label)
         return out[:limit]
 
+    def autocomplete(self, query: str, limit: int = 10) -> list[Comune]:
+        """Comuni whose name starts with ``query`` (largest first), then close spellings."""
+        key = _name_key(query)
+        if not key:
+            return []
+        prefix = [c for name, bucket in self._by_name.items() if name.startswith(key) for c in bucket]
+        prefix.sort(key=lambda c: (-(c.population or 0), c.name))
+        out = list(dict.fromkeys(prefix))[:limit]
+        if not out:  # a typo: fall back to close spellings of whole names
+            for choice, _score, _ in process.extract(key, self._choices, scorer=fuzz.ratio, limit=limit, score_cutoff=75):
+                out += [c for c in self._by_name[choice] if c not in out]
+            out = out[:limit]
+        return out
+
     def resolve(self, query: str | int, prefer_provinces: frozenset[str] | None = None, field: str = "comune") -> Comune:
         """Find a comune by ISTAT code or name; raise ``UnknownComuneError`` with suggestions."""
         text = str(query).strip()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -102,6 +103,8 @@ class Encoder:
         self.dim_ = int(self.model_.get_embedding_dimension())
         self.fingerprint_ = self._fingerprint()
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        # The API serves matches from a thread pool; the memo is not safe to share unlocked.
+        self._lock = threading.Lock()
 
     def _fingerprint(self) -> str:
         path = Path(self.model_path_)
@@ -115,6 +118,10 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised embeddings (float32, one row per text), memoised per text."""
+        with self._lock:
+            return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim_), dtype=np.float32)
         todo: list[int] = []
         for i, t in enumerate(texts):
@@ -135,7 +142,7 @@ class Encoder:
                 out[i] = by_text[texts[i]]
             for t, e in by_text.items():
                 self._memo[t] = e
-            while len(self._memo) > self.memo_size:
+            while self._memo and len(self._memo) > self.memo_size:
                 self._memo.popitem(last=False)
         return out
 
@@ -155,7 +162,7 @@ class Encoder:
             convert_to_numpy=True, show_progress_bar=False,
         ).astype(np.float32)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npy")
         np.save(tmp, arr)
         os.replace(tmp, path)
         return arr

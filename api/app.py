@@ -1,0 +1,53 @@
+"""The FastAPI application factory.
+
+``create_app(settings)`` wires the store, the engine registry, the middleware and the
+routes. On start it upgrades the schema (Alembic) and fits every tenant's catalogue in a
+background thread; ``/readyz`` says when that is done.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.engines import EngineRegistry
+from api.errors import install_handlers
+from api.middleware import AccessLog, BodyLimit
+from api.routes import catalogue, health, matching, reference
+from api.settings import Settings
+from api.state import AppState
+from recommender.store.database import connect, upgrade
+
+DESCRIPTION = """
+Needs-to-service matching for Italian welfare platforms.
+
+Every `/v1` route except `/v1/needs` and `/v1/comuni` needs the platform's API key, as
+`X-API-Key: wm_...` or `Authorization: Bearer wm_...`. Each platform (tenant) sees only its
+own catalogue, matches and feedback. Errors always read `{"detail": ..., "errors": [{"field", "message"}]}`.
+"""
+
+
+def create_app(settings: Settings | None = None, warm: bool = True) -> FastAPI:
+    settings = settings or Settings.from_env()
+    db = connect(settings.database_url)
+    if settings.migrate_on_start:
+        upgrade(db)
+    registry = EngineRegistry(db, settings.encoder, settings.engine_cache)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:
+            threading.Thread(target=registry.warm, name="warm-engines", daemon=True).start()
+        yield
+        db.dispose()
+
+    app = FastAPI(title="welfare-match", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.welfare = AppState(settings, db, registry)
+    install_handlers(app)
+    for module in (matching, catalogue, reference, health):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, limits={("PUT", "/v1/catalogue"): settings.max_catalogue_bytes})
+    app.add_middleware(AccessLog)
+    return app

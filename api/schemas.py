@@ -1,0 +1,205 @@
+"""Request and response models of the HTTP API (they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+
+from recommender.catalogue import DELIVERY_MODES
+from recommender.feedback import OUTCOMES, REASONS
+from recommender.intake import IntakeModel
+
+Outcome = Literal[tuple(OUTCOMES)]  # type: ignore[valid-type]
+Reason = Literal[tuple(REASONS)]  # type: ignore[valid-type]
+Delivery = Literal[DELIVERY_MODES]  # type: ignore[valid-type]
+TopK = Annotated[int, Field(ge=1, le=100, description="number of suggestions (1-100)")]
+AsOf = Annotated[date | None, Field(strict=False, description="reference date of the quality policy (default: today)")]
+
+
+class ErrorItem(BaseModel):
+    field: str | None = Field(None, description="path of the bad field, e.g. body.household[0].age")
+    line: int | None = Field(None, description="line of an uploaded file")
+    column: str | None = Field(None, description="column of an uploaded CSV")
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    detail: str
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+
+class MatchRequest(IntakeModel):
+    """One intake of the contract (docs/contract.md) plus matching options."""
+
+    top_k: TopK = 10
+    as_of: AsOf = None
+
+
+class NeedOut(BaseModel):
+    need: str
+    source: Literal["stated", "surfaced"]
+    score: float
+    evidence: str
+
+
+class ResultOut(BaseModel):
+    rank: int
+    service_id: str
+    name: str
+    need: str
+    score: float
+    distance_km: float
+    explanation: str
+
+
+class MatchResponse(BaseModel):
+    match_id: str
+    id: str = Field(description="the intake id sent by the platform")
+    as_of: date
+    catalogue_version: int
+    needs: list[NeedOut]
+    results: list[ResultOut]
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    # Items are validated one by one in the handler so that a bad intake is reported in
+    # its own slot instead of failing the whole batch; the schema still documents them.
+    intakes: list[SkipValidation[IntakeModel]] = Field(min_length=1, max_length=1000)
+    top_k: TopK = 10
+    as_of: AsOf = None
+
+
+class BatchItem(BaseModel):
+    index: int
+    id: str | None = None
+    match: MatchResponse | None = None
+    errors: list[ErrorItem] | None = None
+
+
+class BatchResponse(BaseModel):
+    matched: int
+    failed: int
+    items: list[BatchItem]
+
+
+class QualityOut(BaseModel):
+    passes: bool = Field(description="the service meets the quality policy today")
+    failures: list[str] = Field(description="why it does not (Italian)")
+
+
+class ServiceOut(BaseModel):
+    service_id: str
+    name: str
+    description: str
+    provider_id: str
+    provider_name: str
+    comune_istat: str
+    comune: str
+    province: str
+    lat: float
+    lon: float
+    delivery: Delivery
+    service_area_istat: list[str]
+    needs: list[str]
+    needs_inferred: bool = Field(description="needs inferred from the text (the catalogue gave none)")
+    age_min: int | None
+    age_max: int | None
+    isee_max: float | None
+    requires_disability_certification: bool
+    funding: list[str]
+    price_eur: float | None
+    accredited: bool
+    ethical_charter: bool
+    last_verified: date | None
+    rating: float | None
+    complaints_12m: int | None
+    quality: QualityOut
+
+
+class ServicePage(BaseModel):
+    total: int = Field(description="services matching the filters")
+    items: list[ServiceOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class NeedInfo(BaseModel):
+    code: str
+    label_it: str
+    description_it: str
+    description_en: str
+
+
+class ComuneOut(BaseModel):
+    istat_code: str
+    name: str
+    province: str
+    region: str
+    label: str = Field(description="name with province, e.g. 'Castro (BG)'")
+
+
+class CatalogueOut(BaseModel):
+    version: int
+    n_services: int
+    needs_inferred: int = Field(description="services whose needs were inferred from the text")
+    sha256: str
+    uploaded_at: datetime
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service_id: str = Field(min_length=1, max_length=200)
+    outcome: Outcome
+    reason: Reason | None = None
+    comment: str | None = Field(None, max_length=2000, description="free text; purged with the notes after the retention period")
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[FeedbackIn] = Field(min_length=1, max_length=100)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    service_id: str
+    rank: int
+    need: str
+    outcome: str
+    reason: str | None
+    comment: str | None
+    created_at: datetime
+
+
+class FeedbackResponse(BaseModel):
+    match_id: str
+    stored: list[FeedbackOut]
+
+
+class MatchDetail(BaseModel):
+    match_id: str
+    id: str
+    comune_istat: str
+    as_of: date
+    catalogue_version: int | None
+    created_at: datetime
+    needs: list[NeedOut]
+    results: list[ResultOut]
+    notes: str | None = Field(description="stored only if the tenant enabled it, and only until the retention purge")
+    feedback: list[FeedbackOut]
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "starting", "unavailable"]
+    database: bool
+    encoder: bool
+    catalogues_loaded: int
+    problems: list[str]

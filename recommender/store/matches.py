@@ -1,0 +1,163 @@
+"""Stored matches and the feedback welfare managers give on them.
+
+Feedback is append-only: a suggestion can be ``contacted`` today and ``service_used``
+next month, and both events are kept with their time. Each call's events are committed
+in one transaction before the API answers, so an acknowledged feedback is never lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, and_, or_, select, update
+
+from recommender.store.schema import feedback, matches, tenants
+from recommender.store.tenants import Tenant, now, utc
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    service_id: str
+    outcome: str
+    reason: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    id: int
+    service_id: str
+    rank: int
+    need: str
+    outcome: str
+    reason: str | None
+    comment: str | None
+    created_at: datetime
+
+
+@dataclass
+class StoredMatch:
+    id: str
+    tenant_id: str
+    intake_ref: str
+    comune_istat: str
+    catalogue_id: int
+    as_of: date
+    top_k: int
+    needs: list[dict]
+    results: list[dict]
+    notes: str | None
+    intake: dict | None
+    created_at: datetime
+    feedback: list[StoredFeedback] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NewMatch:
+    intake_ref: str
+    comune_istat: str
+    as_of: date
+    top_k: int
+    needs: list[dict]
+    results: list[dict]
+    notes: str | None = None
+    intake: dict | None = None
+
+
+def save_matches(engine: Engine, tenant: Tenant, catalogue_id: int, items: list[NewMatch]) -> list[str]:
+    """Store matches in one transaction; notes and intake are kept only if the tenant opted in."""
+    ids = [str(uuid.uuid4()) for _ in items]
+    if not items:
+        return ids
+    created = now()
+    rows = [
+        {
+            "id": mid, "tenant_id": tenant.id, "intake_ref": m.intake_ref, "comune_istat": m.comune_istat,
+            "catalogue_id": catalogue_id, "as_of": m.as_of, "top_k": m.top_k, "needs": m.needs, "results": m.results,
+            "notes": m.notes if tenant.store_notes else None,
+            "intake": m.intake if tenant.store_notes else None,
+            "created_at": created,
+        }
+        for mid, m in zip(ids, items)
+    ]
+    with engine.begin() as conn:
+        conn.execute(matches.insert(), rows)
+    return ids
+
+
+def _valid_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        return False
+    return True
+
+
+def get_match(engine: Engine, tenant: Tenant, match_id: str) -> StoredMatch | None:
+    """The tenant's match with its feedback; ``None`` if it does not exist *for this tenant*."""
+    if not _valid_uuid(match_id):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(matches).where(matches.c.id == match_id, matches.c.tenant_id == tenant.id)).first()
+        if row is None:
+            return None
+        fb = conn.execute(
+            select(feedback).where(feedback.c.match_id == match_id, feedback.c.tenant_id == tenant.id).order_by(feedback.c.id)
+        ).all()
+    return StoredMatch(
+        row.id, row.tenant_id, row.intake_ref, row.comune_istat, row.catalogue_id, row.as_of, row.top_k,
+        row.needs, row.results, row.notes, row.intake, utc(row.created_at),
+        [StoredFeedback(f.id, f.service_id, f.rank, f.need, f.outcome, f.reason, f.comment, utc(f.created_at)) for f in fb],
+    )
+
+
+def add_feedback(engine: Engine, match: StoredMatch, events: list[FeedbackEvent]) -> list[StoredFeedback]:
+    """Append events for services the match suggested (the caller has checked them)."""
+    by_service = {r["service_id"]: r for r in match.results}
+    created = now()
+    rows = [
+        {
+            "match_id": match.id, "tenant_id": match.tenant_id, "service_id": e.service_id,
+            "rank": by_service[e.service_id]["rank"], "need": by_service[e.service_id]["need"],
+            "outcome": e.outcome, "reason": e.reason, "comment": e.comment, "created_at": created,
+        }
+        for e in events
+    ]
+    with engine.begin() as conn:
+        conn.execute(feedback.insert(), rows)
+        stored = conn.execute(
+            select(feedback).where(feedback.c.match_id == match.id).order_by(feedback.c.id.desc()).limit(len(rows))
+        ).all()
+    return [StoredFeedback(f.id, f.service_id, f.rank, f.need, f.outcome, f.reason, f.comment, utc(f.created_at)) for f in reversed(stored)]
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    notes_cleared: int
+    comments_cleared: int
+
+
+def purge(engine: Engine, days: int | None = None, as_of: datetime | None = None, dry_run: bool = False) -> PurgeReport:
+    """Clear stored notes, structured intakes and feedback comments older than the
+    retention period (each tenant's ``retention_days``, or ``days`` for all tenants).
+
+    Needs, results and feedback outcomes stay: they carry no free text and are what the
+    engine learns from.
+    """
+    when = as_of or now()
+    notes_cleared = comments_cleared = 0
+    with engine.begin() as conn:
+        for t in conn.execute(select(tenants.c.id, tenants.c.retention_days)).all():
+            cutoff = when - timedelta(days=days if days is not None else t.retention_days)
+            m_where = and_(matches.c.tenant_id == t.id, matches.c.created_at < cutoff, or_(matches.c.notes.is_not(None), matches.c.intake.is_not(None)))
+            f_where = and_(feedback.c.tenant_id == t.id, feedback.c.created_at < cutoff, feedback.c.comment.is_not(None))
+            if dry_run:
+                notes_cleared += len(conn.execute(select(matches.c.id).where(m_where)).all())
+                comments_cleared += len(conn.execute(select(feedback.c.id).where(f_where)).all())
+                continue
+            notes_cleared += conn.execute(update(matches).where(m_where).values(notes=None, intake=None)).rowcount or 0
+            comments_cleared += conn.execute(update(feedback).where(f_where).values(comment=None)).rowcount or 0
+    return PurgeReport(notes_cleared, comments_cleared)
+
