@@ -12,7 +12,10 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint evaluate-sample bench clean
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run demo test lint evaluate-sample bench bench-api clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
@@ -28,11 +31,25 @@ $(DEVSTAMP): $(STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@
 
+# Serves the API on the bundled catalogue (SQLite store under data/store/) and prints a demo key.
 run: $(STAMP)
+	$(BIN)/recommender serve --demo --host $(HOST) --port $(PORT)
+
+# The engine alone, on a sample of the bundled intakes, printed to the terminal.
+demo: $(STAMP)
 	$(BIN)/recommender demo
 
+# Storage and API tests run on SQLite and on PostgreSQL: scripts/ensure-postgres.sh finds a
+# server (installing and starting Debian's postgresql if none answers) or says why not.
 test: $(DEVSTAMP)
 	$(BIN)/ruff check .
+	@url=$$(PYTHON=$(BIN)/python scripts/ensure-postgres.sh); \
+	if [ -n "$$url" ]; then \
+		echo "[make test] PostgreSQL tests on $$url"; \
+		export WELFARE_MATCH_TEST_POSTGRES_URL="$$url" WELFARE_MATCH_REQUIRE_POSTGRES=1; \
+	else \
+		echo "[make test] WARNING: no PostgreSQL server: the PostgreSQL variants of the storage and API tests are SKIPPED (reasons in the summary)"; \
+	fi; \
 	$(BIN)/python -m pytest -q
 
 lint: $(DEVSTAMP)
@@ -43,6 +60,9 @@ evaluate-sample: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_match.py
+
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/bench_api.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache

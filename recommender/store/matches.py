@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, and_, or_, select, update
 
+from recommender.privacy import redact_needs, redact_results
 from recommender.store.schema import feedback, matches, tenants
 from recommender.store.tenants import Tenant, now, utc
 
@@ -67,7 +68,8 @@ class NewMatch:
 
 
 def save_matches(engine: Engine, tenant: Tenant, catalogue_id: int, items: list[NewMatch]) -> list[str]:
-    """Store matches in one transaction; notes and intake are kept only if the tenant opted in."""
+    """Store matches in one transaction. Notes, the structured intake and any excerpt of the
+    notes (need evidence, explanation quotes) are kept only if the tenant opted in."""
     ids = [str(uuid.uuid4()) for _ in items]
     if not items:
         return ids
@@ -75,7 +77,9 @@ def save_matches(engine: Engine, tenant: Tenant, catalogue_id: int, items: list[
     rows = [
         {
             "id": mid, "tenant_id": tenant.id, "intake_ref": m.intake_ref, "comune_istat": m.comune_istat,
-            "catalogue_id": catalogue_id, "as_of": m.as_of, "top_k": m.top_k, "needs": m.needs, "results": m.results,
+            "catalogue_id": catalogue_id, "as_of": m.as_of, "top_k": m.top_k,
+            "needs": m.needs if tenant.store_notes else redact_needs(m.needs, m.notes or ""),
+            "results": m.results if tenant.store_notes else redact_results(m.results, m.notes or ""),
             "notes": m.notes if tenant.store_notes else None,
             "intake": m.intake if tenant.store_notes else None,
             "created_at": created,
@@ -140,8 +144,9 @@ class PurgeReport:
 
 
 def purge(engine: Engine, days: int | None = None, as_of: datetime | None = None, dry_run: bool = False) -> PurgeReport:
-    """Clear stored notes, structured intakes and feedback comments older than the
-    retention period (each tenant's ``retention_days``, or ``days`` for all tenants).
+    """Clear stored notes, structured intakes, excerpts of the notes (need evidence,
+    explanation quotes) and feedback comments older than the retention period (each
+    tenant's ``retention_days``, or ``days`` for all tenants).
 
     Needs, results and feedback outcomes stay: they carry no free text and are what the
     engine learns from.
@@ -157,7 +162,14 @@ def purge(engine: Engine, days: int | None = None, as_of: datetime | None = None
                 notes_cleared += len(conn.execute(select(matches.c.id).where(m_where)).all())
                 comments_cleared += len(conn.execute(select(feedback.c.id).where(f_where)).all())
                 continue
-            notes_cleared += conn.execute(update(matches).where(m_where).values(notes=None, intake=None)).rowcount or 0
+            for row in conn.execute(select(matches.c.id, matches.c.notes, matches.c.needs, matches.c.results).where(m_where)).all():
+                notes = row.notes or ""
+                conn.execute(
+                    update(matches)
+                    .where(matches.c.id == row.id)
+                    .values(notes=None, intake=None, needs=redact_needs(row.needs, notes), results=redact_results(row.results, notes))
+                )
+                notes_cleared += 1
             comments_cleared += conn.execute(update(feedback).where(f_where).values(comment=None)).rowcount or 0
     return PurgeReport(notes_cleared, comments_cleared)
 
