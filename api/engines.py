@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from recommender.catalogue import Catalogue, parse_catalogue
+from recommender.features.text import normalize
 from recommender.models.encoder import Encoder
 from recommender.pipeline import MatchPipeline, PipelineConfig
-from recommender.features.text import normalize
 from recommender.store.catalogues import StoredCatalogue, get_catalogue
 from recommender.store.tenants import Tenant, list_tenants
 

@@ -151,7 +151,8 @@ def purge(engine: Engine, days: int | None = None, as_of: datetime | None = None
     Needs, results and feedback outcomes stay: they carry no free text and are what the
     engine learns from.
     """
-    when = as_of or now()
+    # In UTC: SQLite compares the stored UTC wall-clock text, not instants.
+    when = utc(as_of) or now()
     notes_cleared = comments_cleared = 0
     with engine.begin() as conn:
         for t in conn.execute(select(tenants.c.id, tenants.c.retention_days)).all():

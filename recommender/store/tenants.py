@@ -47,10 +47,11 @@ def now() -> datetime:
 
 
 def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    """SQLite hands timestamps back without their zone; they were written in UTC.
+    PostgreSQL hands them back in the session's zone (``PGTZ``, the server's ``timezone``)."""
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value
+    return value.astimezone(UTC) if value is not None else None
 
 
 def _tenant(row) -> Tenant:

@@ -1,0 +1,94 @@
+"""Alembic migrations (SQLite and PostgreSQL): the migrated schema is exactly the one the code
+declares, upgrades are idempotent and reversible; and the DATABASE_URL rules."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from recommender.errors import InputError
+from recommender.store import tenants
+from recommender.store.database import current_revision, database_url, downgrade, head_revision, upgrade
+from recommender.store.schema import metadata
+
+TABLES = {"tenants", "api_keys", "catalogues", "matches", "feedback"}
+
+
+def schema_differences(engine) -> list:
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        return compare_metadata(ctx, metadata)
+
+
+def test_migrated_schema_matches_the_declared_tables(db) -> None:
+    assert schema_differences(db) == []
+    assert set(inspect(db).get_table_names()) == TABLES | {"alembic_version"}
+
+
+def test_the_store_is_at_the_latest_revision(db) -> None:
+    head = head_revision()
+    assert head == "0001"
+    assert current_revision(db) == head
+
+
+def test_upgrade_is_idempotent_and_keeps_the_data(db) -> None:
+    tenants.create_tenant(db, "alpha")
+    upgrade(db)
+    upgrade(db)
+    assert current_revision(db) == head_revision()
+    assert [t.name for t in tenants.list_tenants(db)] == ["alpha"]
+    assert schema_differences(db) == []
+
+
+def test_downgrade_to_base_and_upgrade_again(db) -> None:
+    tenants.create_tenant(db, "alpha")
+    downgrade(db, "base")
+    assert current_revision(db) is None
+    assert set(inspect(db).get_table_names()) <= {"alembic_version"}
+    upgrade(db)
+    assert current_revision(db) == head_revision()
+    assert schema_differences(db) == []
+    assert tenants.list_tenants(db) == []
+    tenants.create_tenant(db, "alpha")  # the store works again
+    assert [t.name for t in tenants.list_tenants(db)] == ["alpha"]
+
+
+# --- DATABASE_URL ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:p@db.example:5432/wm", "postgresql+psycopg://u:p@db.example:5432/wm"),
+        ("postgres://u:p@db.example/wm", "postgresql+psycopg://u:p@db.example/wm"),
+        ("postgresql+psycopg://u@h/wm", "postgresql+psycopg://u@h/wm"),
+        ("sqlite:////var/lib/wm/store.sqlite3", "sqlite:////var/lib/wm/store.sqlite3"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_database_url_normalises_postgres_urls(url: str, expected: str) -> None:
+    assert database_url(url) == expected
+
+
+def test_database_url_keeps_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://wm:s3cr%40t@db/wm")
+    assert database_url() == "postgresql+psycopg://wm:s3cr%40t@db/wm"
+
+
+def test_database_url_comes_from_the_environment_else_a_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/wm")
+    assert database_url() == "postgresql+psycopg://u@h/wm"
+    assert database_url("sqlite://") == "sqlite://"  # an explicit argument wins
+    monkeypatch.delenv("DATABASE_URL")
+    url = database_url()
+    assert url.startswith("sqlite:///") and url.endswith("welfare-match.sqlite3")
+
+
+@pytest.mark.parametrize("url", ["mysql://u:p@h/db", "mysql+pymysql://u@h/db", "oracle://u@h/db", "not a url", "://", "postgresql+asyncpg://u@h/db"])
+def test_database_url_refuses_other_databases_and_garbage_naming_the_variable(url: str) -> None:
+    with pytest.raises(InputError) as exc:
+        database_url(url)
+    assert exc.value.issues[0].column == "DATABASE_URL"
+    assert "DATABASE_URL" in str(exc.value)
