@@ -9,6 +9,7 @@ encoder, no dense channel, no diversification) and compare with ``recommender ev
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -81,13 +82,19 @@ class MatchPipeline:
         self.bm25_ = BM25().fit(texts)
         self.ranker_ = Ranker(cfg.ranking).fit(catalogue, self.affinity_, self.bm25_, self.service_embeddings_)
         self.provinces_ = catalogue.provinces()
-        self._quality_masks: dict[date, np.ndarray] = {}
+        self._quality_masks: OrderedDict[date, np.ndarray] = OrderedDict()
         return self
 
     def quality_mask(self, as_of: date) -> np.ndarray:
-        if as_of not in self._quality_masks:
-            self._quality_masks[as_of] = self.config.policy.mask(self.catalogue_, as_of)
-        return self._quality_masks[as_of]
+        # Bounded: API callers choose as_of freely, and one mask per date ever seen would grow
+        # without limit in a long-running server.
+        mask = self._quality_masks.get(as_of)
+        if mask is None:
+            mask = self.config.policy.mask(self.catalogue_, as_of)
+            self._quality_masks[as_of] = mask
+            while len(self._quality_masks) > 32:
+                self._quality_masks.popitem(last=False)
+        return mask
 
     def embed_notes(self, intakes: list[Intake]) -> list[np.ndarray | None]:
         enc = self.encoder if self.config.encoder else None
