@@ -8,7 +8,7 @@ background thread; ``/readyz`` says when that is done.
 from __future__ import annotations
 
 import threading
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
@@ -50,4 +50,23 @@ def create_app(settings: Settings | None = None, warm: bool = True) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, limits={("PUT", "/v1/catalogue"): settings.max_catalogue_bytes})
     app.add_middleware(AccessLog)
+    # outside Starlette's ServerErrorMiddleware, which re-raises after the 500 is sent
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: ContainErrors(build())
     return app
+
+
+class ContainErrors:
+    """Starlette answers an unhandled exception with the app's 500 handler (which logs the
+    type and the stack) and then re-raises it to the server, which would log it again *with
+    its message*, and a message can quote an intake. The 500 is sent by then: stop it here."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":  # lifespan failures must reach the server's log
+            await self.app(scope, receive, send)
+            return
+        with suppress(Exception):
+            await self.app(scope, receive, send)

@@ -111,7 +111,9 @@ class Gazetteer:
         if not key:
             return []
         prefix = [c for name, bucket in self._by_name.items() if name.startswith(key) for c in bucket]
-        prefix.sort(key=lambda c: (-(c.population or 0), c.name))
+        # a whole name typed in full comes first (all its homonyms), then the largest comuni
+        exact = self._by_name.get(key, [])
+        prefix.sort(key=lambda c: (c not in exact, -(c.population or 0), c.name))
         out = list(dict.fromkeys(prefix))[:limit]
         if not out:  # a typo: fall back to close spellings of whole names
             for choice, _score, _ in process.extract(key, self._choices, scorer=fuzz.ratio, limit=limit, score_cutoff=75):

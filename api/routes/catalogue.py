@@ -133,7 +133,8 @@ def list_services(
             c = default_gazetteer().resolve(comune, prefer_provinces=engine.pipeline.provinces_)
         except InputError as exc:
             raise ApiError(422, str(exc.issues[0].reason), [{"field": "query.comune", "message": exc.issues[0].reason}]) from None
-        covering = set(cat.area_index.get(c.istat_code, []).tolist())
+        # a comune no home/remote service covers has no entry in the index
+        covering = {int(i) for i in cat.area_index.get(c.istat_code, ())}
         keep = [i for i in keep if (cat.services[i].delivery == "on_site" and cat.services[i].comune_istat == c.istat_code) or i in covering]
     if need is not None:
         if need not in NEED_BY_CODE:

@@ -7,6 +7,7 @@ feedback survives a killed process and a power cut alike.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -22,6 +23,17 @@ from recommender.errors import InputError, Issue
 from recommender.paths import DATA_DIR
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class _NoResultRows(logging.Filter):
+    """SQLAlchemy at DEBUG logs every result row; rows can hold intake notes and comments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Row %r"
+
+
+# Statement parameters are hidden too (``hide_parameters``, in logs and in error messages).
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NoResultRows())
 
 
 def default_sqlite_path() -> Path:
@@ -60,10 +72,10 @@ def connect(url: str | None = None) -> Engine:
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def _alembic_config(engine: Engine) -> Config:

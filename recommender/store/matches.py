@@ -130,11 +130,10 @@ def add_feedback(engine: Engine, match: StoredMatch, events: list[FeedbackEvent]
         for e in events
     ]
     with engine.begin() as conn:
-        conn.execute(feedback.insert(), rows)
-        stored = conn.execute(
-            select(feedback).where(feedback.c.match_id == match.id).order_by(feedback.c.id.desc()).limit(len(rows))
-        ).all()
-    return [StoredFeedback(f.id, f.service_id, f.rank, f.need, f.outcome, f.reason, f.comment, utc(f.created_at)) for f in reversed(stored)]
+        # RETURNING, not "the last n rows of the match": those can be another request's
+        # events committed meanwhile (PostgreSQL, read committed)
+        stored = conn.execute(feedback.insert().returning(*feedback.c, sort_by_parameter_order=True), rows).all()
+    return [StoredFeedback(f.id, f.service_id, f.rank, f.need, f.outcome, f.reason, f.comment, utc(f.created_at)) for f in stored]
 
 
 @dataclass(frozen=True)
