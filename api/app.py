@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, warm: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm:
+            registry.status.warming = True  # before the thread runs: /readyz must not say ready first
             threading.Thread(target=registry.warm, name="warm-engines", daemon=True).start()
         yield
         db.dispose()

@@ -17,11 +17,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from recommender.catalogue import Catalogue, parse_catalogue
+from recommender.errors import InputError
 from recommender.features.text import normalize
 from recommender.models.encoder import Encoder
 from recommender.pipeline import MatchPipeline, PipelineConfig
 from recommender.store.catalogues import StoredCatalogue, get_catalogue
 from recommender.store.tenants import Tenant, list_tenants
+
+
+class CatalogueUnavailable(RuntimeError):
+    def __init__(self, version: int, cause: InputError):
+        self.version = version
+        super().__init__(f"stored catalogue v{version} no longer validates ({len(cause.issues)} problem(s)); upload it again")
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,12 @@ class EngineRegistry:
             stored = get_catalogue(self.db, tenant.catalogue_id)
             if stored is None:  # pointer without a row cannot happen with FKs; be safe
                 return current
-            return self.install(self.build(tenant.id, stored))
+            try:
+                return self.install(self.build(tenant.id, stored))
+            except InputError as exc:
+                # A stored catalogue that no longer validates (say, a comune merged away by a
+                # gazetteer update) is the server's problem, not the caller's input.
+                raise CatalogueUnavailable(stored.version, exc) from exc
 
     def warm(self) -> None:
         """Load the encoder and every tenant's current catalogue (server start-up)."""

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.engines import CatalogueUnavailable
 from recommender.errors import InputError
 
 log = logging.getLogger("welfare_match.api")
@@ -89,6 +90,11 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _json(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(CatalogueUnavailable)
+    async def _catalogue_unavailable(_: Request, exc: CatalogueUnavailable) -> JSONResponse:
+        log.error("tenant catalogue v%s cannot be loaded", exc.version)
+        return _json(503, str(exc))
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation
 
 from recommender.catalogue import DELIVERY_MODES
 from recommender.feedback import OUTCOMES, REASONS
@@ -15,7 +15,25 @@ Outcome = Literal[tuple(OUTCOMES)]  # type: ignore[valid-type]
 Reason = Literal[tuple(REASONS)]  # type: ignore[valid-type]
 Delivery = Literal[DELIVERY_MODES]  # type: ignore[valid-type]
 TopK = Annotated[int, Field(ge=1, le=100, description="number of suggestions (1-100)")]
-AsOf = Annotated[date | None, Field(strict=False, description="reference date of the quality policy (default: today)")]
+
+
+def iso_date(value: object) -> object:
+    # Only "YYYY-MM-DD": lax date parsing would take 86400 for 1970-01-02.
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+AsOf = Annotated[
+    date | None,
+    BeforeValidator(iso_date),
+    Field(description="reference date of the quality policy, YYYY-MM-DD (default: today)"),
+]
 
 
 class ErrorItem(BaseModel):

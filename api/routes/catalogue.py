@@ -10,12 +10,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BeforeValidator
 
 from api.auth import current_tenant
 from api.engines import TenantEngine
 from api.errors import ApiError
 from api.routes.common import engine_or_409, errors
-from api.schemas import CatalogueOut, Delivery, QualityOut, ServiceOut, ServicePage
+from api.schemas import CatalogueOut, Delivery, QualityOut, ServiceOut, ServicePage, iso_date
 from api.state import AppState, app_state
 from recommender.catalogue import Service, parse_catalogue
 from recommender.errors import InputError
@@ -26,6 +27,11 @@ from recommender.store.catalogues import get_catalogue, save_catalogue
 from recommender.store.tenants import Tenant
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
+QueryAsOf = Annotated[
+    date | None,
+    BeforeValidator(iso_date),
+    Query(description="date at which the quality policy is judged, YYYY-MM-DD (default: today)"),
+]
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
 
 
@@ -118,7 +124,8 @@ def list_services(
     need: Annotated[str | None, Query(max_length=40, description="need code (see /v1/needs)")] = None,
     q: Annotated[str | None, Query(max_length=200, description="words in name, description or provider (accents and case ignored)")] = None,
     delivery: Delivery | None = None,
-    quality: Annotated[Literal["passes", "fails"] | None, Query(description="meets (or fails) the quality policy today")] = None,
+    quality: Annotated[Literal["passes", "fails"] | None, Query(description="meets (or fails) the quality policy at as_of")] = None,
+    as_of: QueryAsOf = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     tenant: Tenant = Depends(current_tenant),
@@ -126,7 +133,7 @@ def list_services(
 ) -> ServicePage:
     engine = engine_or_409(state, tenant)
     cat = engine.catalogue
-    today = date.today()
+    today = as_of or date.today()
     keep = list(range(len(cat)))
     if comune is not None:
         try:
@@ -158,9 +165,9 @@ def list_services(
 
 
 @router.get("/services/{service_id}", response_model=ServiceOut, responses=errors(404), summary="One service of the tenant's catalogue")
-def read_service(service_id: str, tenant: Tenant = Depends(current_tenant), state: AppState = Depends(app_state)) -> ServiceOut:
+def read_service(service_id: str, as_of: QueryAsOf = None, tenant: Tenant = Depends(current_tenant), state: AppState = Depends(app_state)) -> ServiceOut:
     engine = state.engines.get(tenant)
     i = engine.catalogue.index.get(service_id) if engine is not None else None
     if i is None:
         raise ApiError(404, f"no service '{service_id}' in this tenant's catalogue")
-    return _service_out(engine, i, date.today())
+    return _service_out(engine, i, as_of or date.today())
