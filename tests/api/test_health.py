@@ -71,3 +71,18 @@ def test_database_down(db_url):
             state.db.dispose()
             state.db = healthy_db
         assert client.get("/readyz").status_code == 200
+
+
+def test_a_stored_catalogue_that_no_longer_validates_is_a_503_not_the_callers_fault(api):
+    """E.g. a gazetteer update retired an ISTAT code the stored catalogue uses."""
+    from sqlalchemy import update
+
+    from recommender.store.schema import catalogues
+
+    state = api.client.app.state.welfare
+    with state.db.begin() as conn:
+        conn.execute(update(catalogues).values(csv_text="service_id,name\nX,Y\n"))
+    state.engines._engines.clear()  # as after a restart
+    r = api.client.post("/v1/match", json={"id": "a", "comune": TRESCORE, "as_of": AS_OF}, headers=api.h())
+    assert r.status_code == 503
+    assert "upload it again" in r.json()["detail"]

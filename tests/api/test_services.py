@@ -208,3 +208,12 @@ def test_comuni_autocomplete(api):
     assert_422(api.client.get("/v1/comuni", params={"q": ""}), "query.q")
     assert_422(api.client.get("/v1/comuni", params={"q": "tre", "limit": 0}), "query.limit")
     assert_422(api.client.get("/v1/comuni", params={"q": "tre", "limit": 51}), "query.limit")
+
+
+def test_quality_is_judged_at_as_of(api):
+    """A verification valid today has expired ten years on: the same service flips to failing."""
+    now = {s["service_id"] for s in page(api, api.beta_key, quality="passes", as_of="2026-11-22")["items"]}
+    later = page(api, api.beta_key, quality="fails", as_of="2036-11-22")["items"]
+    assert now and now <= {s["service_id"] for s in later}
+    assert all(any("verifica scaduta" in f for f in s["quality"]["failures"]) for s in later if s["service_id"] in now)
+    assert_422(api.client.get("/v1/services", params={"as_of": "86400"}, headers=api.h()), "query.as_of")
