@@ -174,6 +174,10 @@ class FeedbackIn(BaseModel):
     outcome: Outcome
     reason: Reason | None = None
     comment: str | None = Field(None, max_length=2000, description="free text; purged with the notes after the retention period")
+    event_id: str | None = Field(
+        None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
+        description="the client's id of this event (e.g. a UUID); sending it again (a retry) stores nothing new and returns the stored event",
+    )
 
 
 class FeedbackRequest(BaseModel):
@@ -191,6 +195,7 @@ class FeedbackOut(BaseModel):
     reason: str | None
     comment: str | None
     created_at: datetime
+    event_id: str | None = None
 
 
 class FeedbackResponse(BaseModel):

@@ -88,7 +88,7 @@ def match_batch(body: BatchRequest, tenant: Tenant = Depends(current_tenant), st
 
 
 def _feedback_out(f) -> FeedbackOut:
-    return FeedbackOut(id=f.id, service_id=f.service_id, rank=f.rank, need=f.need, outcome=f.outcome, reason=f.reason, comment=f.comment, created_at=f.created_at)
+    return FeedbackOut(id=f.id, service_id=f.service_id, rank=f.rank, need=f.need, outcome=f.outcome, reason=f.reason, comment=f.comment, created_at=f.created_at, event_id=f.event_id)
 
 
 @router.get("/matches/{match_id}", response_model=MatchDetail, responses=errors(404, 422), summary="A stored match with its feedback")
@@ -107,7 +107,8 @@ def read_match(match_id: str = MatchId, tenant: Tenant = Depends(current_tenant)
 def record_feedback(body: FeedbackRequest, match_id: str = MatchId, tenant: Tenant = Depends(current_tenant), state: AppState = Depends(app_state)) -> FeedbackResponse:
     """Per suggested service: ``accepted``, ``rejected``, ``contacted`` or ``service_used``,
     with an optional reason code and comment. Events are appended, never overwritten, and
-    are committed before the response is sent."""
+    are committed before the response is sent. Give each event an ``event_id`` to make
+    retries safe: an event_id already stored for this match is not stored again."""
     m = get_match(state.db, tenant, match_id)
     if m is None:
         raise ApiError(404, f"no match '{match_id}'")
@@ -119,5 +120,9 @@ def record_feedback(body: FeedbackRequest, match_id: str = MatchId, tenant: Tena
     ]
     if bad:
         raise ApiError(422, "feedback can only be given on the services this match suggested", bad)
-    stored = add_feedback(state.db, m, [FeedbackEvent(i.service_id, i.outcome, i.reason, i.comment) for i in body.items])
+    seen: dict[str, int] = {}
+    for i, item in enumerate(body.items):
+        if item.event_id is not None and seen.setdefault(item.event_id, i) != i:
+            raise ApiError(422, "event_id must be unique within a call", [{"field": f"body.items[{i}].event_id", "message": f"repeats items[{seen[item.event_id]}]"}])
+    stored = add_feedback(state.db, m, [FeedbackEvent(i.service_id, i.outcome, i.reason, i.comment, i.event_id) for i in body.items])
     return FeedbackResponse(match_id=m.id, stored=[_feedback_out(f) for f in stored])

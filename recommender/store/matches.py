@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from recommender.privacy import redact_needs, redact_results
 from recommender.store.schema import feedback, matches, tenants
@@ -24,6 +25,7 @@ class FeedbackEvent:
     outcome: str
     reason: str | None = None
     comment: str | None = None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ class StoredFeedback:
     reason: str | None
     comment: str | None
     created_at: datetime
+    event_id: str | None = None
+
+
+def _feedback_row(f) -> StoredFeedback:
+    return StoredFeedback(f.id, f.service_id, f.rank, f.need, f.outcome, f.reason, f.comment, utc(f.created_at), f.event_id)
 
 
 @dataclass
@@ -113,27 +120,53 @@ def get_match(engine: Engine, tenant: Tenant, match_id: str) -> StoredMatch | No
     return StoredMatch(
         row.id, row.tenant_id, row.intake_ref, row.comune_istat, row.catalogue_id, row.as_of, row.top_k,
         row.needs, row.results, row.notes, row.intake, utc(row.created_at),
-        [StoredFeedback(f.id, f.service_id, f.rank, f.need, f.outcome, f.reason, f.comment, utc(f.created_at)) for f in fb],
+        [_feedback_row(f) for f in fb],
     )
 
 
 def add_feedback(engine: Engine, match: StoredMatch, events: list[FeedbackEvent]) -> list[StoredFeedback]:
-    """Append events for services the match suggested (the caller has checked them)."""
+    """Append events for services the match suggested (the caller has checked them).
+
+    An event whose ``event_id`` is already stored for this match is a retry: the stored
+    event is returned and nothing new is written, so a client that timed out can safely
+    send the same call again.
+    """
     by_service = {r["service_id"]: r for r in match.results}
+    for attempt in range(2):
+        try:
+            return _insert_feedback(engine, match, events, by_service)
+        except IntegrityError:
+            # a concurrent retry stored the same event_id between our check and our insert
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _insert_feedback(engine: Engine, match: StoredMatch, events: list[FeedbackEvent], by_service: dict) -> list[StoredFeedback]:
     created = now()
-    rows = [
-        {
-            "match_id": match.id, "tenant_id": match.tenant_id, "service_id": e.service_id,
-            "rank": by_service[e.service_id]["rank"], "need": by_service[e.service_id]["need"],
-            "outcome": e.outcome, "reason": e.reason, "comment": e.comment, "created_at": created,
-        }
-        for e in events
-    ]
+    ids = [e.event_id for e in events if e.event_id]
     with engine.begin() as conn:
+        known = {}
+        if ids:
+            known = {
+                f.event_id: _feedback_row(f)
+                for f in conn.execute(select(feedback).where(feedback.c.match_id == match.id, feedback.c.event_id.in_(ids)))
+            }
+        rows = [
+            {
+                "match_id": match.id, "tenant_id": match.tenant_id, "service_id": e.service_id,
+                "rank": by_service[e.service_id]["rank"], "need": by_service[e.service_id]["need"],
+                "outcome": e.outcome, "reason": e.reason, "comment": e.comment, "created_at": created,
+                "event_id": e.event_id,
+            }
+            for e in events
+            if not e.event_id or e.event_id not in known
+        ]
         # RETURNING, not "the last n rows of the match": those can be another request's
         # events committed meanwhile (PostgreSQL, read committed)
-        stored = conn.execute(feedback.insert().returning(*feedback.c, sort_by_parameter_order=True), rows).all()
-    return [StoredFeedback(f.id, f.service_id, f.rank, f.need, f.outcome, f.reason, f.comment, utc(f.created_at)) for f in stored]
+        stored = conn.execute(feedback.insert().returning(*feedback.c, sort_by_parameter_order=True), rows).all() if rows else []
+    new = iter(_feedback_row(f) for f in stored)
+    return [known[e.event_id] if e.event_id and e.event_id in known else next(new) for e in events]
 
 
 @dataclass(frozen=True)

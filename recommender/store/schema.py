@@ -99,4 +99,7 @@ feedback = Table(
     Column("reason", String(40), nullable=True),
     Column("comment", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The client's id of the event: a retry that re-sends it stores nothing new.
+    Column("event_id", String(64), nullable=True),
+    UniqueConstraint("match_id", "event_id", name="uq_feedback_match_event"),
 )

@@ -162,3 +162,25 @@ def test_feedback_survives_a_new_app_instance(api):
         assert other.post(f"/v1/matches/{m['match_id']}/feedback", json={"items": [{"service_id": sid, "outcome": "contacted"}]},
                           headers=api.h()).status_code == 201
     assert [f["outcome"] for f in read_feedback(api, m["match_id"])] == ["rejected", "contacted"]
+
+
+def test_a_retried_call_with_event_ids_stores_each_event_once(api):
+    r = api.client.post("/v1/match", json={"id": "retry", "comune": "Trescore Balneario", "notes": "Mamma di 84 anni non riesce più a lavarsi da sola", "as_of": "2026-11-22"}, headers=api.h())
+    match_id, sid = r.json()["match_id"], r.json()["results"][0]["service_id"]
+    body = {"items": [{"service_id": sid, "outcome": "accepted", "event_id": "evt-1"}, {"service_id": sid, "outcome": "contacted"}]}
+    first = api.client.post(f"/v1/matches/{match_id}/feedback", json=body, headers=api.h())
+    again = api.client.post(f"/v1/matches/{match_id}/feedback", json=body, headers=api.h())  # the client timed out and retries
+    assert first.status_code == again.status_code == 201
+    assert again.json()["stored"][0] == first.json()["stored"][0]  # the stored event, not a new one
+    events = api.client.get(f"/v1/matches/{match_id}", headers=api.h()).json()["feedback"]
+    assert [e["event_id"] for e in events].count("evt-1") == 1
+    assert [e["outcome"] for e in events] == ["accepted", "contacted", "contacted"]  # events without an id are appended
+
+
+def test_an_event_id_repeated_within_one_call_is_422(api):
+    r = api.client.post("/v1/match", json={"id": "dup", "comune": "Trescore Balneario", "notes": "Mamma di 84 anni non riesce più a lavarsi da sola", "as_of": "2026-11-22"}, headers=api.h())
+    match_id, sid = r.json()["match_id"], r.json()["results"][0]["service_id"]
+    body = {"items": [{"service_id": sid, "outcome": "accepted", "event_id": "e"}, {"service_id": sid, "outcome": "rejected", "event_id": "e"}]}
+    r = api.client.post(f"/v1/matches/{match_id}/feedback", json=body, headers=api.h())
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.items[1].event_id"
+    assert api.client.get(f"/v1/matches/{match_id}", headers=api.h()).json()["feedback"] == []

@@ -29,7 +29,7 @@ def test_migrated_schema_matches_the_declared_tables(db) -> None:
 
 def test_the_store_is_at_the_latest_revision(db) -> None:
     head = head_revision()
-    assert head == "0001"
+    assert head == "0002"
     assert current_revision(db) == head
 
 
@@ -92,3 +92,26 @@ def test_database_url_refuses_other_databases_and_garbage_naming_the_variable(ur
         database_url(url)
     assert exc.value.issues[0].column == "DATABASE_URL"
     assert "DATABASE_URL" in str(exc.value)
+
+
+def test_upgrading_a_0001_store_with_feedback_keeps_every_event(db) -> None:
+    """A deployment on the first schema upgrades in place: feedback recorded before the
+    event_id column existed is all there afterwards."""
+    from datetime import date
+
+    from recommender.store.catalogues import save_catalogue
+    from recommender.store.matches import FeedbackEvent, NewMatch, add_feedback, get_match, save_matches
+    from recommender.store.schema import feedback
+
+    downgrade(db, "0001")
+    t = tenants.create_tenant(db, "alpha")
+    cat = save_catalogue(db, t, "csv", 1)
+    t = tenants.get_tenant(db, "alpha")
+    [mid] = save_matches(db, t, cat.id, [NewMatch("i1", "016218", date(2026, 11, 22), 5, [], [{"service_id": "S1", "rank": 1, "need": "housing"}])])
+    with db.begin() as conn:  # as the 0001 code wrote it: no event_id column
+        conn.execute(feedback.insert().values(match_id=mid, tenant_id=t.id, service_id="S1", rank=1, need="housing", outcome="accepted", created_at=tenants.now()))
+    upgrade(db)
+    m = get_match(db, t, mid)
+    assert [(f.service_id, f.outcome, f.event_id) for f in m.feedback] == [("S1", "accepted", None)]
+    add_feedback(db, m, [FeedbackEvent("S1", "contacted", event_id="e1")])
+    assert [f.outcome for f in get_match(db, t, mid).feedback] == ["accepted", "contacted"]
