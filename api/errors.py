@@ -7,6 +7,7 @@ the exception type and the stack, never the exception message (it could quote an
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 
 from fastapi import FastAPI, Request
@@ -71,6 +72,19 @@ def _json(status: int, detail: str, errors: list[dict] | None = None, headers: d
     return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status, headers=headers)
 
 
+_BODY_NOT_PARSED = "There was an error parsing the body"  # fastapi.routing, for a body json.loads rejects outside JSONDecodeError
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents for the request's path (the OpenAPI schema lists them all)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[^}/]+\})", template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -88,8 +102,17 @@ def install_handlers(app: FastAPI) -> None:
         return _json(422, f"invalid request: {errors[0]['field']}: {errors[0]['message']}" if errors else "invalid request", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _json(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+            # The router names only the methods of the first route on the path (PUT for
+            # /v1/catalogue, which also has GET); a 405 must list every allowed method.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        errors = None
+        if exc.status_code == 400 and exc.detail == _BODY_NOT_PARSED:
+            # FastAPI's answer to a JSON body that is not UTF-8: name the field like every 4xx.
+            errors = [{"field": "body", "message": "malformed JSON: not UTF-8 text"}]
+        return _json(exc.status_code, str(exc.detail), errors, headers=headers)
 
     @app.exception_handler(CatalogueUnavailable)
     async def _catalogue_unavailable(_: Request, exc: CatalogueUnavailable) -> JSONResponse:

@@ -39,7 +39,7 @@ class BodyLimit:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _send_json(send, 400, {"detail": "invalid Content-Length header", "errors": []})
+                    await _send_json(send, 400, {"detail": "invalid Content-Length header", "errors": [{"field": "header.content-length", "message": "not a whole number"}]})
                     return
                 if declared > limit:
                     await _send_json(send, 413, too_large, [(b"connection", b"close")])

@@ -164,7 +164,7 @@ def list_services(
     return ServicePage(total=total, items=[_service_out(engine, i, today) for i in page], next_cursor=next_cursor)
 
 
-@router.get("/services/{service_id}", response_model=ServiceOut, responses=errors(404), summary="One service of the tenant's catalogue")
+@router.get("/services/{service_id}", response_model=ServiceOut, responses=errors(404, 422), summary="One service of the tenant's catalogue")
 def read_service(service_id: str, as_of: QueryAsOf = None, tenant: Tenant = Depends(current_tenant), state: AppState = Depends(app_state)) -> ServiceOut:
     engine = state.engines.get(tenant)
     i = engine.catalogue.index.get(service_id) if engine is not None else None
