@@ -102,24 +102,68 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from recommender.baseline import BM25Baseline
+    """Evaluate the engine (and the baseline, or every ablation) and log it to MLflow."""
     from recommender.catalogue import load_catalogue
+    from recommender.evaluation.ablations import (
+        ALL_VARIANTS,
+        BASELINE,
+        LEARNED_RERANKER,
+        PIPELINE_VARIANTS,
+        TUNED_ENCODER,
+        comparison_table,
+        run_ablations,
+    )
     from recommender.evaluation.collection import load_collection
-    from recommender.evaluation.report import as_of_for, evaluate_results, format_table, load_intakes
+    from recommender.evaluation.experiment import collection_info
+    from recommender.evaluation.report import as_of_for, format_table, load_intakes
+    from recommender.pipeline import PipelineConfig
+
+    if args.variants:
+        variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+        unknown = [v for v in variants if v not in ALL_VARIANTS]
+        if unknown:
+            raise InputError(Issue(f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(ALL_VARIANTS)}"), source="--variants")
+    elif args.ablations:
+        variants = [v.name for v in PIPELINE_VARIANTS] + [BASELINE.name, LEARNED_RERANKER.name, TUNED_ENCODER.name]
+    else:
+        variants = ["full", BASELINE.name]
+    tuned = args.tuned_encoder
+    if tuned is None and TUNED_ENCODER.name in variants:
+        from recommender.models.encoder import tuned_model_path
+
+        tuned = str(tuned_model_path()) if (tuned_model_path() / "modules.json").exists() else None
+    reranker = None
+    if args.ranker:
+        from recommender.models.reranker import load_reranker
+
+        reranker = load_reranker(args.ranker)
 
     coll = load_collection(args.collection)
     catalogue = load_catalogue(coll.catalogue_path)
     intakes = load_intakes(coll, catalogue.provinces())
     as_of = as_of_for(coll, args.as_of)
-    pipe = _pipeline(catalogue, args.encoder)
-    engine_out = [r.to_json() for r in pipe.match_many(intakes, as_of=as_of, top_k=args.top_k)]
-    base = BM25Baseline(pipe.config.policy).fit(catalogue)
-    base_out = [base.match(i, as_of, args.top_k).to_json() for i in intakes]
-    evals = [evaluate_results("engine", coll, intakes, engine_out), evaluate_results("bm25_baseline", coll, intakes, base_out)]
-    print(f"collection {coll.root} ({len(intakes)} intakes, {len(catalogue)} services), reference date {as_of}")
-    print(format_table(evals))
+    config = PipelineConfig(encoder=None if args.encoder in (None, "none") else args.encoder)
+    info = collection_info(coll, catalogue, intakes, as_of)
+    print(f"collection {coll.root} ({len(intakes)} intakes, {len(catalogue)} services, fingerprint {info['fingerprint']}), reference date {as_of}", file=sys.stderr)
+    report = run_ablations(
+        coll, catalogue, intakes, as_of, config=config, variants=variants, reranker=reranker, tuned_encoder=tuned, top_k=args.top_k, seed=args.seed,
+        progress=lambda msg: print(f"[welfare-match] {msg}", file=sys.stderr),
+    )
+    table = comparison_table(report)
+    print(format_table([r.evaluation for r in report.runs.values()]))
+    print()
+    print(table)
     if args.json:
-        Path(args.json).write_text(json.dumps({e.name: {"metrics": e.metrics, "violations": e.violations_by_reason, "per_case": e.per_case} for e in evals}, indent=2), encoding="utf-8")
+        Path(args.json).write_text(json.dumps({
+            name: {"metrics": r.metrics, "violations": r.evaluation.violations_by_reason, "per_case": r.per_case} for name, r in report.runs.items()
+        } | {"comparisons": report.comparisons, "skipped": report.skipped}, indent=2), encoding="utf-8")
+    if not args.no_track:
+        from recommender.evaluation.experiment import log_report
+
+        run_id = log_report(report, info, table, "ablations" if args.ablations or args.variants else "evaluation", args.experiment)
+        from recommender.tracking import tracking_uri
+
+        print(f"[welfare-match] MLflow run {run_id} in {tracking_uri()} (see it with: mlflow ui --backend-store-uri {tracking_uri()})", file=sys.stderr)
     return 0
 
 
@@ -307,6 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--top-k", type=_positive_int, default=10)
     e.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
     e.add_argument("--json", help="also write metrics and per-case results to this file")
+    e.add_argument("--ablations", action="store_true", help="every ablation variant, with paired significance tests against the full pipeline")
+    e.add_argument("--variants", help="comma-separated variants to run instead (e.g. full,lexical_only,learned_reranker)")
+    e.add_argument("--ranker", help="learned re-ranker for the pipeline: models:/NAME/VERSION, NAME/VERSION, NAME (latest) or a model path")
+    e.add_argument("--tuned-encoder", help="encoder of the tuned_encoder variant (default: the one `recommender train-encoder` built, if any)")
+    e.add_argument("--seed", type=int, default=0, help="seed of the significance tests and the feedback simulation")
+    e.add_argument("--experiment", default=None, help="MLflow experiment (default: welfare-match-evaluation)")
+    e.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     e.set_defaults(func=cmd_evaluate)
 
     d = sub.add_parser("demo", help="match the bundled sample intakes and print the suggestions")

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 
@@ -42,11 +43,23 @@ class PipelineConfig:
         return asdict(self)
 
 
+class Reranker(Protocol):
+    """A stage after scoring: reorders the ``depth`` best eligible candidates (all already
+    filtered) and keeps ``k``. ``recommender.models.reranker`` learns one from feedback."""
+
+    depth: int
+
+    def rerank(self, candidates: list[Candidate], k: int) -> list[Candidate]: ...
+
+
 @dataclass(frozen=True)
 class MatchResult:
     intake_id: str
     needs: list[NeedScore]
     results: list[dict]
+    # Per result, the ranker's score components (``ranking.FEATURE_NAMES``): stored with a
+    # match so that feedback on it can train a re-ranker; not part of the public output.
+    features: list[dict[str, float]] = field(default_factory=list, compare=False)
 
     def to_json(self) -> dict:
         return {
@@ -59,9 +72,10 @@ class MatchResult:
 class MatchPipeline:
     """Fit on a catalogue, then match intakes. Learned attributes end in ``_``."""
 
-    def __init__(self, config: PipelineConfig | None = None, encoder: Encoder | None = None):
+    def __init__(self, config: PipelineConfig | None = None, encoder: Encoder | None = None, reranker: Reranker | None = None):
         self.config = config or PipelineConfig()
         self.encoder = encoder
+        self.reranker = reranker
 
     def fit(self, catalogue: Catalogue) -> MatchPipeline:
         cfg = self.config
@@ -116,9 +130,15 @@ class MatchPipeline:
         needs = self.surfacer_.surface(intake, people, note_embedding)
         fit = person_fit(self.catalogue_, people)
         filters = apply_filters(self.catalogue_, self.quality_mask(as_of), intake, fit)
-        cands = self.ranker_.rank(intake, needs, people, filters, fit, as_of, note_embedding, top_k)
+        k = top_k or self.config.ranking.top_k
+        if self.reranker is None:
+            cands = self.ranker_.rank(intake, needs, people, filters, fit, as_of, note_embedding, k)
+        else:
+            cands = self.ranker_.rank(intake, needs, people, filters, fit, as_of, note_embedding, max(k, self.reranker.depth))
+            cands = self.reranker.rerank(cands, k)
         evidence = {n.need: n.evidence for n in needs if n.source == "surfaced"}
-        return MatchResult(intake.id, needs, [self._result(r, c, intake, evidence.get(c.need, "")) for r, c in enumerate(cands, start=1)])
+        results = [self._result(r, c, intake, evidence.get(c.need, "")) for r, c in enumerate(cands, start=1)]
+        return MatchResult(intake.id, needs, results, [c.features for c in cands])
 
     def match_many(self, intakes: Iterable[Intake], as_of: date | None = None, top_k: int | None = None, batch_size: int = 64) -> Iterable[MatchResult]:
         """Match a stream of intakes, encoding notes in batches (throughput path)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -48,6 +48,16 @@ class Candidate:
     score: float
     distance_km: float
     also_needs: tuple[str, ...] = ()
+    # The score's components as the ranker saw them: logged with each suggestion so that
+    # feedback can later be learned from (recommender.models.reranker) without the notes.
+    features: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+# Names of ``Candidate.features``, in the order a learned re-ranker reads them.
+FEATURE_NAMES = (
+    "score", "need_score", "need_stated", "need_position", "affinity", "lexical", "dense", "text",
+    "geo", "quality", "residential", "beneficiary_fit", "log_distance_km", "home_service", "also_needs",
+)
 
 
 @dataclass
@@ -188,6 +198,8 @@ class Ranker:
             dense = self.service_embeddings_ @ note_embedding
 
         per_need: dict[str, np.ndarray] = {}
+        parts: dict[str, dict[str, np.ndarray | float]] = {}
+        dense_norm = np.zeros(n)
         for ns in needs:
             col = self.affinity_[:, NEED_ORDER[ns.need]]
             cand = allowed & (col > 0)
@@ -196,18 +208,38 @@ class Ranker:
             lex = _normalise(self.bm25_.score(ns.query + " " + intake.notes if ns.source == "stated" and not ns.spans else ns.query), cand)
             text = lex
             if dense is not None:
-                text = (cfg.lexical_weight * lex + cfg.dense_weight * _normalise(dense, cand)) / (cfg.lexical_weight + cfg.dense_weight)
+                dense_norm = _normalise(dense, cand)
+                text = (cfg.lexical_weight * lex + cfg.dense_weight * dense_norm) / (cfg.lexical_weight + cfg.dense_weight)
             ben = beneficiaries(ns.need, people, ns.query)
             fits_ben = fit[ben].any(axis=0) if ben and fit.shape[0] else np.ones(n, dtype=bool)
             ben_factor = np.where(fits_ben, 1.0, cfg.beneficiary_mismatch_factor)
             score = ns.score * col * (cfg.text_floor + (1 - cfg.text_floor) * text) * geo * qual * resid * ben_factor
             per_need[ns.need] = np.where(cand, score, 0.0)
+            parts[ns.need] = {
+                "need_score": ns.score, "need_stated": float(ns.source == "stated"), "affinity": col, "lexical": lex,
+                "dense": dense_norm, "text": text, "beneficiary_fit": ben_factor,
+            }
 
         if not per_need:
             # With needs but nothing eligible for any of them, an empty list is the honest
             # answer; unrelated services are suggested only when no need is known at all.
             return [] if needs else self._fallback(intake, allowed, dist, geo * qual, k)
-        return self._select(per_need, dist, k, [n.need for n in needs])
+        chosen = self._select(per_need, dist, k, [n.need for n in needs])
+        order = {need: j for j, need in enumerate(per_need)}
+        shared = {"geo": geo, "quality": qual, "residential": resid}
+        return [replace(c, features=self._features(c, parts[c.need], shared, order[c.need], len(order))) for c in chosen]
+
+    def _features(self, c: Candidate, part: dict, shared: dict[str, np.ndarray], position: int, n_needs: int) -> dict[str, float]:
+        def at(x: np.ndarray | float) -> float:
+            return float(x[c.index]) if isinstance(x, np.ndarray) else float(x)
+
+        out = {"score": c.score, "need_position": position / max(n_needs - 1, 1)}
+        out.update({name: at(v) for name, v in part.items()})
+        out.update({name: at(v) for name, v in shared.items()})
+        out["log_distance_km"] = math.log1p(c.distance_km)
+        out["home_service"] = float(not self.catalogue_.on_site[c.index])
+        out["also_needs"] = float(len(c.also_needs))
+        return {name: round(out.get(name, 0.0), 6) for name in FEATURE_NAMES}
 
     def _select(self, per_need: dict[str, np.ndarray], dist: np.ndarray, k: int, need_order: list[str]) -> list[Candidate]:
         cfg = self.config

@@ -17,6 +17,12 @@ from recommender.pipeline import MatchPipeline, PipelineConfig
 from tests.helpers import SMALL_SERVICES, write_catalogue
 
 
+@pytest.fixture(autouse=True)
+def _private_mlflow_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test logs to its own MLflow store, never to the project's ``data/mlflow``."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}")
+
+
 @pytest.fixture(scope="session")
 def gazetteer() -> Gazetteer:
     return default_gazetteer()

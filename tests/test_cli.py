@@ -205,19 +205,46 @@ def test_bad_options_exit_2(capsys: pytest.CaptureFixture[str], small_catalogue_
 # --- evaluate ----------------------------------------------------------------------------------
 
 
-def test_evaluate_prints_engine_and_baseline_columns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_evaluate_prints_engine_and_baseline_columns_and_logs_to_mlflow(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from recommender.tracking import load_artifact, search_runs
+
     report = tmp_path / "metrics.json"
     code, stdout, stderr = run(capsys, "evaluate", str(FIXTURES), "--encoder", "none", "--json", str(report))
     assert code == 0, stderr
-    assert "reference date 2026-11-22" in stdout and "122 intakes" in stdout
+    assert "reference date 2026-11-22" in stderr and "122 intakes" in stderr
     header = next(line for line in stdout.splitlines() if line.startswith("metric"))
-    assert header.split() == ["metric", "engine", "bm25_baseline"]
+    assert header.split() == ["metric", "full", "bm25_baseline"]
     for metric in ("need_f1", "ndcg@10", "recall@10", "need_coverage@5", "violations@10"):
         row = next(line for line in stdout.splitlines() if line.startswith(metric + " "))
         assert len(row.split()) == 3
+    assert "| bm25_baseline |" in stdout  # the comparison table with its paired tests
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert set(data) == {"engine", "bm25_baseline"}
-    assert len(data["engine"]["per_case"]) == 122
+    assert {"full", "bm25_baseline", "comparisons"} <= set(data)
+    assert len(data["full"]["per_case"]) == 122
+
+    runs = search_runs()
+    parent = runs[runs["tags.kind"] == "evaluation"]
+    assert len(parent) == 1 and parent.iloc[0]["run_id"] in stderr
+    children = runs[runs["tags.mlflow.parentRunId"] == parent.iloc[0]["run_id"]]
+    assert sorted(children["tags.variant"]) == ["bm25_baseline", "full"]
+    full = children[children["tags.variant"] == "full"].iloc[0]
+    assert full["metrics.ndcg_at_10"] == pytest.approx(data["full"]["metrics"]["ndcg@10"])
+    assert full["params.encoder"] == "null" and full["tags.collection"] == "fixtures"
+    assert len(load_artifact(full["run_id"], "per_case.jsonl")) == 122
+
+
+def test_evaluate_no_track_logs_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    from recommender.tracking import search_runs
+
+    code, stdout, stderr = run(capsys, "evaluate", str(FIXTURES), "--encoder", "none", "--variants", "full,no_hidden_needs", "--no-track")
+    assert code == 0, stderr
+    assert "| no_hidden_needs |" in stdout and "MLflow run" not in stderr
+    assert search_runs().empty
+
+
+def test_evaluate_unknown_variant_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, stderr = run(capsys, "evaluate", str(FIXTURES), "--encoder", "none", "--variants", "full,no_such_thing")
+    assert code == 2 and "no_such_thing" in stderr and "lexical_only" in stderr
 
 
 def test_evaluate_missing_collection_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -39,7 +39,10 @@ def _stored_intake(model: IntakeModel) -> dict:
 
 def _new_match(intake: Intake, model: IntakeModel, result: MatchResult, as_of: date, top_k: int) -> NewMatch:
     out = result.to_json()
-    return NewMatch(intake.id, intake.comune.istat_code, as_of, top_k, out["needs"], out["results"], notes=intake.notes or None, intake=_stored_intake(model))
+    # The score components are stored with each suggestion (numbers only, nothing of the
+    # notes): feedback on the match can then train a re-ranker (`recommender train-ranker`).
+    results = [{**r, "features": f} for r, f in zip(out["results"], result.features)] if result.features else out["results"]
+    return NewMatch(intake.id, intake.comune.istat_code, as_of, top_k, out["needs"], results, notes=intake.notes or None, intake=_stored_intake(model))
 
 
 def _response(match_id: str, engine: TenantEngine, result: MatchResult, as_of: date) -> MatchResponse:

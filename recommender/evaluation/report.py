@@ -39,6 +39,7 @@ def evaluate_results(name: str, collection: Collection, intakes: list[Intake], r
     """Score engine output lines (contract shape) against the collection's judgments."""
     by_id = {r["id"]: r for r in results}
     stated = {i.id: set(i.stated_needs) for i in intakes}
+    intake_of = {i.id: i for i in intakes}
     truth = {cid: set(lab["true_needs"]) for cid, lab in collection.labels.items() if cid in stated}
     truth_surfaced = {cid: set(collection.labels[cid].get("surfaced_needs", [])) for cid in truth}
     pred = {cid: {n["need"] for n in by_id.get(cid, {}).get("needs", [])} for cid in truth}
@@ -53,14 +54,22 @@ def evaluate_results(name: str, collection: Collection, intakes: list[Intake], r
         v = violations_at_k(ranked, collection.forbidden.get(cid, {}), k)
         for reason, count in v.items():
             viol[reason] = viol.get(reason, 0) + count
+        intake = intake_of[cid]
         per_case.append({
             "id": cid,
+            "comune": intake.comune.name,
+            "province": intake.comune.province_abbr,
+            "region": intake.comune.region_name,
             "ndcg@10": ndcg_at_k(ranked, grades, k),
             "recall@10": recall_at_k(ranked, grades, k),
             "need_coverage@5": need_coverage_at_k(ranked, grades, collection.labels[cid]["true_needs"], service_needs, 5),
             "violations@10": sum(v.values()),
             "true_needs": sorted(truth[cid]),
             "predicted_needs": sorted(pred[cid]),
+            "stated_needs": sorted(stated[cid]),
+            "surfaced_true": sorted(truth_surfaced[cid]),
+            "surfaced_predicted": sorted(pred_surfaced[cid]),
+            "suggested_needs": sorted({r["need"] for r in by_id.get(cid, {}).get("results", [])[:k] if r.get("need")}),
             "ranked": ranked[:k],
             "grades": [grades.get(s, 0) for s in ranked[:k]],
         })
