@@ -42,6 +42,8 @@ def _mlflow():
     # Imported lazily: MLflow takes about a second to import, and matching does not need it.
     import logging
 
+    # Progress bars of artifact downloads would clutter a notebook's or a CLI's output.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
 
     # Alembic's and MLflow's INFO lines about the tracking store's own tables are noise to a user.
@@ -122,6 +124,20 @@ def log_metrics(run_id: str, metrics: Mapping[str, float]) -> None:
     mlflow = _mlflow()
     now = int(time.time() * 1000)
     items = [Metric(metric_key(k), float(v), now, 0) for k, v in metrics.items()]
+    client = mlflow.MlflowClient()
+    for i in range(0, len(items), 500):
+        client.log_batch(run_id, metrics=items[i : i + 500])
+
+
+def log_metric_history(run_id: str, name: str, steps: list[tuple[int, float]]) -> None:
+    """One metric's value at each step (a training curve)."""
+    import time
+
+    from mlflow.entities import Metric
+
+    mlflow = _mlflow()
+    now = int(time.time() * 1000)
+    items = [Metric(metric_key(name), float(v), now, int(step)) for step, v in steps]
     client = mlflow.MlflowClient()
     for i in range(0, len(items), 500):
         client.log_batch(run_id, metrics=items[i : i + 500])

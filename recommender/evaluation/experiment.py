@@ -37,14 +37,13 @@ class EvaluationRun:
     @property
     def metrics(self) -> dict[str, float]:
         """Accuracy, exposure and need-satisfaction metrics, flat."""
-        sat = self.breakdowns["need_satisfaction"]
-        return {
-            **self.evaluation.metrics,
-            **self.exposure.metrics(),
-            "need_satisfaction": sat["need_satisfaction"],
-            "surfaced_need_satisfaction": sat["surfaced_need_satisfaction"],
-            "cases_all_needs_answered": sat["cases_all_needs_answered"],
-        }
+        out = {**self.evaluation.metrics, **self.exposure.metrics()}
+        if any(need for c in self.per_case for need in c.get("ranked_needs", [])):
+            # A system that does not say which need a suggestion answers (the keyword
+            # baseline) has no need satisfaction to report, rather than a misleading 0.
+            sat = self.breakdowns["need_satisfaction"]
+            out.update({k: sat[k] for k in ("need_satisfaction", "surfaced_need_satisfaction", "cases_all_needs_answered")})
+        return out
 
     def case_values(self, metric: str) -> dict[str, float]:
         return {c["id"]: c[metric] for c in self.per_case}

@@ -49,7 +49,8 @@ def evaluate_results(name: str, collection: Collection, intakes: list[Intake], r
     per_case = []
     viol: dict[str, int] = {}
     for cid in truth:
-        ranked = [r["service_id"] for r in sorted(by_id.get(cid, {}).get("results", []), key=lambda r: r["rank"])]
+        ordered = sorted(by_id.get(cid, {}).get("results", []), key=lambda r: r["rank"])
+        ranked = [r["service_id"] for r in ordered]
         grades = collection.qrels.get(cid, {})
         v = violations_at_k(ranked, collection.forbidden.get(cid, {}), k)
         for reason, count in v.items():
@@ -69,8 +70,9 @@ def evaluate_results(name: str, collection: Collection, intakes: list[Intake], r
             "stated_needs": sorted(stated[cid]),
             "surfaced_true": sorted(truth_surfaced[cid]),
             "surfaced_predicted": sorted(pred_surfaced[cid]),
-            "suggested_needs": sorted({r["need"] for r in by_id.get(cid, {}).get("results", [])[:k] if r.get("need")}),
+            "suggested_needs": sorted({r["need"] for r in ordered[:k] if r.get("need")}),
             "ranked": ranked[:k],
+            "ranked_needs": [r.get("need", "") for r in ordered[:k]],
             "grades": [grades.get(s, 0) for s in ranked[:k]],
         })
     allp = need_prf(pred, truth)

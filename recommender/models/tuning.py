@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from recommender.needs import NEED_BY_CODE
@@ -59,8 +60,10 @@ def train_encoder(
     lr: float = 3e-5,
     scale: float = 20.0,
     seed: int = 13,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> dict:
-    """Fine-tune ``base`` on the collection's pairs and save it to ``output_dir``."""
+    """Fine-tune ``base`` on the collection's pairs and save it to ``output_dir``;
+    ``on_step(step, loss)`` is called after each optimisation step (experiment tracking)."""
     import torch
     import torch.nn.functional as F
     from sentence_transformers import SentenceTransformer
@@ -110,6 +113,8 @@ def train_encoder(
             optimizer.step()
             scheduler.step()
             losses.append(loss.item())
+            if on_step is not None:
+                on_step(len(losses), losses[-1])
     model.eval()
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
