@@ -46,11 +46,31 @@ def _days(value: str) -> int:
     return n
 
 
-def _pipeline(catalogue, encoder: str | None, quiet: bool = False):
+def _unit_float(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number") from None
+    if not 0 <= x <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return x
+
+
+def _eta(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number") from None
+    if not 0 <= x <= 10:
+        raise argparse.ArgumentTypeError("must be between 0 and 10")
+    return x
+
+
+def _pipeline(catalogue, encoder: str | None, quiet: bool = False, reranker=None):
     from recommender.pipeline import MatchPipeline, PipelineConfig
 
     t = time.perf_counter()
-    pipe = MatchPipeline(PipelineConfig(encoder=None if encoder in (None, "none") else encoder)).fit(catalogue)
+    pipe = MatchPipeline(PipelineConfig(encoder=None if encoder in (None, "none") else encoder), reranker=reranker).fit(catalogue)
     if not quiet:
         print(f"[welfare-match] catalogue {catalogue.source}: {len(catalogue)} services, encoder {encoder or 'none'} (ready in {time.perf_counter() - t:.1f}s)", file=sys.stderr)
     return pipe
@@ -73,7 +93,12 @@ def cmd_match(args: argparse.Namespace) -> int:
         raise InputError(issues, source=str(input_path))
     bad_lines = {item.line for item in bad}
 
-    pipe = _pipeline(catalogue, args.encoder)
+    reranker = None
+    if args.ranker:
+        from recommender.models.reranker import load_reranker
+
+        reranker = load_reranker(args.ranker)
+    pipe = _pipeline(catalogue, args.encoder, reranker=reranker)
     as_of = args.as_of or date.today()
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -226,6 +251,65 @@ def cmd_train_encoder(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate_feedback(args: argparse.Namespace) -> int:
+    """Simulated welfare-manager feedback on a judged collection's matches, as JSONL."""
+    from recommender.catalogue import load_catalogue
+    from recommender.evaluation.collection import load_collection
+    from recommender.evaluation.feedback_simulation import FeedbackSimulator
+    from recommender.evaluation.report import as_of_for, load_intakes
+    from recommender.feedback import write_feedback_jsonl
+
+    coll = load_collection(args.collection)
+    catalogue = load_catalogue(coll.catalogue_path)
+    intakes = load_intakes(coll, catalogue.provinces())
+    as_of = as_of_for(coll, args.as_of)
+    sim = FeedbackSimulator(examination_eta=args.eta, noise=args.noise, sessions_per_case=args.sessions, seed=args.seed)
+    pipe = _pipeline(catalogue, args.encoder)
+    records = sim.simulate(list(pipe.match_many(intakes, as_of=as_of, top_k=sim.depth)), coll.qrels)
+    n = write_feedback_jsonl(args.output, records)
+    positive = sum(r.positive for r in records)
+    print(f"[welfare-match] {n} feedback events ({positive} positive) on {len(intakes)} cases x {args.sessions} sessions, written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_train_ranker(args: argparse.Namespace) -> int:
+    """Learn a re-ranker from feedback, cross-validate it, log and register it in MLflow."""
+    from recommender.evaluation.feedback_experiment import event_cv_metrics
+    from recommender.feedback import read_feedback_jsonl
+    from recommender.models.reranker import FeedbackReranker, log_reranker
+    from recommender.tracking import log_metrics, log_params, start_run, tracking_uri
+
+    if args.feedback:
+        source = str(Path(args.feedback))
+        records = read_feedback_jsonl(args.feedback)
+    else:
+        from recommender.store.feedback_export import export_feedback_report
+
+        source = f"tenant {args.tenant}"
+        export = export_feedback_report(_store(), args.tenant)
+        records = export.records
+        print(f"[welfare-match] tenant '{args.tenant}': {export.events} feedback events, {len(records)} suggestions with feedback; "
+              f"{export.skipped_without_features} skipped (stored without score components)", file=sys.stderr)
+    params = {k: v for k, v in (("depth", args.depth), ("blend", args.blend)) if v is not None}
+    try:
+        cv = event_cv_metrics(records, folds=5, reranker_params=params, seed=args.seed)
+        model = FeedbackReranker(**params, random_state=args.seed).fit(records)
+    except ValueError as exc:
+        raise InputError(Issue(str(exc)), source=source) from exc
+    with start_run("train-ranker", experiment="welfare-match-reranker", tags={"source": source}) as run:
+        run_id = run.info.run_id
+        log_params(run_id, {**model.get_params(), "source": source, "cv_folds": 5, "cv_groups": "match_id"})
+        log_metrics(run_id, {f"cv_{k}": v for k, v in cv.items()})
+        info = log_reranker(model, run_id, args.register)
+    print(f"{int(cv['events'])} feedback events, {cv['positive_rate']:.1%} positive; 5-fold cross-validation grouped by match:")
+    print(f"{'':<12}{'re-ranker':>12}{'pipeline':>12}")
+    for name, label in (("log_loss", "log-loss"), ("brier", "Brier"), ("roc_auc", "ROC AUC")):
+        print(f"{label:<12}{cv[name]:>12.4f}{cv['baseline_' + name]:>12.4f}")
+    print(f"MLflow run {run_id} ({tracking_uri()})")
+    print(f"registered model {args.register} version {info.registered_model_version}: use it with --ranker models:/{args.register}/{info.registered_model_version}")
+    return 0
+
+
 def cmd_build_encoder(args: argparse.Namespace) -> int:
     from recommender.models.encoder import ensure_static_model
 
@@ -359,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--as-of", type=_date, default=None, help="reference date of the quality policy (default: today)")
     m.add_argument("--skip-invalid", action="store_true", help="skip bad intake lines and report them instead of failing")
     m.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"), help="sentence-transformers model name or path; 'none' disables the dense channel")
+    m.add_argument("--ranker", help="learned re-ranker: models:/NAME/VERSION, NAME/VERSION, NAME (latest) or a model path")
     m.set_defaults(func=cmd_match)
 
     e = sub.add_parser("evaluate", help="evaluate the engine and the BM25 baseline on a judged collection")
@@ -382,6 +467,27 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, default=None)
     d.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
     d.set_defaults(func=cmd_demo)
+    sf = sub.add_parser("simulate-feedback", help="simulate welfare managers' feedback on a judged collection (JSONL of feedback records)")
+    sf.add_argument("collection", help="directory in the eval-sample format")
+    sf.add_argument("--output", required=True, help="feedback records JSONL (written atomically)")
+    sf.add_argument("--sessions", type=_positive_int, default=5, help="managers per case, each an independent draw")
+    sf.add_argument("--eta", type=_eta, default=1.0, help="position bias: P(looked at rank r) = r ** -eta")
+    sf.add_argument("--noise", type=_unit_float, default=0.1, help="share of looked-at outcomes flipped")
+    sf.add_argument("--seed", type=int, default=0)
+    sf.add_argument("--as-of", type=_date, default=None, help="reference date (default: the collection's)")
+    sf.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
+    sf.set_defaults(func=cmd_simulate_feedback)
+
+    tr = sub.add_parser("train-ranker", help="learn a re-ranker from feedback, cross-validate it and register it in MLflow")
+    src = tr.add_mutually_exclusive_group(required=True)
+    src.add_argument("--feedback", help="feedback records JSONL (e.g. from simulate-feedback)")
+    src.add_argument("--tenant", help="a tenant's feedback from the store (DATABASE_URL)")
+    tr.add_argument("--register", default="welfare-match-reranker", help="registered model name")
+    tr.add_argument("--depth", type=_positive_int, default=None, help="candidates re-ranked per match (default 30)")
+    tr.add_argument("--blend", type=_unit_float, default=None, help="weight of the learned probability against the pipeline's score (default 0.6)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.set_defaults(func=cmd_train_ranker)
+
     b = sub.add_parser("build-encoder", help="build the default static encoder into the cache (done once, offline)")
     b.set_defaults(func=cmd_build_encoder)
 
