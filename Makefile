@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint evaluate-sample bench bench-api clean
+.PHONY: run demo test lint evaluate-sample ablations mlflow-ui bench bench-api clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
@@ -57,6 +57,15 @@ lint: $(DEVSTAMP)
 
 evaluate-sample: $(STAMP)
 	$(BIN)/recommender evaluate data/fixtures
+
+# Every ablation on the bundled collection, logged to MLflow (data/mlflow/ unless MLFLOW_TRACKING_URI).
+ablations: $(STAMP)
+	$(BIN)/recommender evaluate data/fixtures --ablations
+
+# The MLflow UI on the project's tracking store: http://127.0.0.1:5000
+mlflow-ui: $(STAMP)
+	@mkdir -p data/mlflow
+	$(BIN)/mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///data/mlflow/mlflow.db} --host 127.0.0.1 --port 5000
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_match.py
