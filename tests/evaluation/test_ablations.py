@@ -78,3 +78,16 @@ def test_comparison_table_lists_every_run_and_skip(report: AblationReport) -> No
 def test_unknown_variant_is_refused(fixture_catalogue: Catalogue, fixture_collection: Collection) -> None:
     with pytest.raises(ValueError, match="unknown variant"):
         run_ablations(fixture_collection, fixture_catalogue, [], as_of_for(fixture_collection, None), config=PipelineConfig(encoder=None), variants=["nope"])
+
+
+def test_learned_reranker_variant_is_cross_fitted_and_compared(fixture_catalogue: Catalogue, fixture_collection: Collection) -> None:
+    intakes = load_intakes(fixture_collection, fixture_catalogue.provinces())
+    report = run_ablations(
+        fixture_collection, fixture_catalogue, intakes, as_of_for(fixture_collection, None), config=PipelineConfig(encoder=None), variants=["learned_reranker"]
+    )
+    run = report.runs["learned_reranker"]
+    events = run.extra["events_per_fold"]
+    assert len(events) == 5 and all(n > 100 for n in events)  # every fold trained on the others' feedback
+    assert [c["id"] for c in run.per_case] == [c["id"] for c in report.runs[REFERENCE].per_case]
+    assert run.metrics["violations@10"] == 0  # re-ranking never lets a filtered-out service in
+    assert {r["variant"] for r in report.comparisons} == {"learned_reranker"}
