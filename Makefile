@@ -41,6 +41,8 @@ demo: $(STAMP)
 
 # Storage and API tests run on SQLite and on PostgreSQL: scripts/ensure-postgres.sh finds a
 # server (installing and starting Debian's postgresql if none answers) or says why not.
+# The review page's browser tests drive Debian's chromium: scripts/ensure-chromium.sh finds it
+# (installing it with apt-get if missing) or says why not; Playwright downloads no browser.
 test: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	@url=$$(PYTHON=$(BIN)/python scripts/ensure-postgres.sh); \
@@ -49,6 +51,13 @@ test: $(DEVSTAMP)
 		export WELFARE_MATCH_TEST_POSTGRES_URL="$$url" WELFARE_MATCH_REQUIRE_POSTGRES=1; \
 	else \
 		echo "[make test] WARNING: no PostgreSQL server: the PostgreSQL variants of the storage and API tests are SKIPPED (reasons in the summary)"; \
+	fi; \
+	chromium=$$(scripts/ensure-chromium.sh); \
+	if [ -n "$$chromium" ]; then \
+		echo "[make test] browser tests of the review page on $$chromium"; \
+		export WELFARE_MATCH_CHROMIUM="$$chromium" WELFARE_MATCH_REQUIRE_CHROMIUM=1; \
+	else \
+		echo "[make test] WARNING: no chromium: the browser tests of the review page are SKIPPED (reasons in the summary)"; \
 	fi; \
 	$(BIN)/python -m pytest -q
 

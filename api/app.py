@@ -12,10 +12,11 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
+from api import web
 from api.engines import EngineRegistry
 from api.errors import install_handlers
 from api.middleware import AccessLog, BodyLimit
-from api.routes import catalogue, health, matching, reference
+from api.routes import catalogue, health, insights, matching, reference
 from api.settings import Settings
 from api.state import AppState
 from recommender.store.database import connect, upgrade
@@ -34,7 +35,12 @@ def create_app(settings: Settings | None = None, warm: bool = True) -> FastAPI:
     db = connect(settings.database_url)
     if settings.migrate_on_start:
         upgrade(db)
-    registry = EngineRegistry(db, settings.encoder, settings.engine_cache)
+    reranker = None
+    if settings.ranker:
+        from recommender.models.reranker import load_reranker
+
+        reranker = load_reranker(settings.ranker)  # an unknown model stops the start-up, with its reason
+    registry = EngineRegistry(db, settings.encoder, settings.engine_cache, reranker)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -47,8 +53,9 @@ def create_app(settings: Settings | None = None, warm: bool = True) -> FastAPI:
     app = FastAPI(title="welfare-match", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.welfare = AppState(settings, db, registry)
     install_handlers(app)
-    for module in (matching, catalogue, reference, health):
+    for module in (matching, catalogue, insights, reference, health):
         app.include_router(module.router)
+    web.install(app, settings)  # the welfare managers' review page (HTML, outside the OpenAPI schema)
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, limits={("PUT", "/v1/catalogue"): settings.max_catalogue_bytes})
     app.add_middleware(AccessLog)
     # outside Starlette's ServerErrorMiddleware, which re-raises after the 500 is sent

@@ -20,7 +20,7 @@ from recommender.catalogue import Catalogue, parse_catalogue
 from recommender.errors import InputError
 from recommender.features.text import normalize
 from recommender.models.encoder import Encoder
-from recommender.pipeline import MatchPipeline, PipelineConfig
+from recommender.pipeline import MatchPipeline, PipelineConfig, Reranker
 from recommender.store.catalogues import StoredCatalogue, get_catalogue
 from recommender.store.tenants import Tenant, list_tenants
 
@@ -58,9 +58,10 @@ class RegistryStatus:
 class EngineRegistry:
     """Per-tenant pipelines (LRU, ``capacity`` entries) around one shared encoder."""
 
-    def __init__(self, db: Engine, encoder: str | None = "default", capacity: int = 32):
+    def __init__(self, db: Engine, encoder: str | None = "default", capacity: int = 32, reranker: Reranker | None = None):
         self.db = db
         self.encoder_name = encoder
+        self.reranker = reranker  # one learned re-ranker for every tenant (WELFARE_MATCH_RANKER), or none
         self.capacity = capacity
         self.status = RegistryStatus(encoder_loaded=encoder is None)
         self._encoder: Encoder | None = None
@@ -80,7 +81,7 @@ class EngineRegistry:
 
     def fit(self, catalogue: Catalogue) -> MatchPipeline:
         config = PipelineConfig(encoder=self.encoder_name)
-        return MatchPipeline(config, encoder=self.encoder()).fit(catalogue)
+        return MatchPipeline(config, encoder=self.encoder(), reranker=self.reranker).fit(catalogue)
 
     def build(self, tenant_id: str, stored: StoredCatalogue) -> TenantEngine:
         """Parse and fit a stored catalogue version."""

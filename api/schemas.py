@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation
 
 from recommender.catalogue import DELIVERY_MODES
 from recommender.feedback import OUTCOMES, REASONS
-from recommender.intake import IntakeModel
+from recommender.intake import IntakeModel, no_nul
 
 Outcome = Literal[tuple(OUTCOMES)]  # type: ignore[valid-type]
 Reason = Literal[tuple(REASONS)]  # type: ignore[valid-type]
@@ -173,7 +173,7 @@ class FeedbackIn(BaseModel):
     service_id: str = Field(min_length=1, max_length=200)
     outcome: Outcome
     reason: Reason | None = None
-    comment: str | None = Field(None, max_length=2000, description="free text; purged with the notes after the retention period")
+    comment: Annotated[str | None, AfterValidator(no_nul)] = Field(None, max_length=2000, description="free text; purged with the notes after the retention period")
     event_id: str | None = Field(
         None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
         description="the client's id of this event (e.g. a UUID); sending it again (a retry) stores nothing new and returns the stored event",
@@ -226,3 +226,126 @@ class Readiness(BaseModel):
     encoder: bool
     catalogues_loaded: int
     problems: list[str]
+
+
+# --- aggregate insights (GET /v1/insights) ------------------------------------------------
+
+Count = Annotated[
+    int | str,
+    Field(description="a number of intakes (0, or at least k), '<k' (between 1 and k-1, not published) or 'c' (suppressed so that a small count cannot be derived by difference)"),
+]
+Share = Annotated[float | None, Field(description="published only when both of its counts are (null otherwise)")]
+
+
+class InsightsTerritoryRow(BaseModel):
+    level: Literal["totale", "provincia", "comune"]
+    area: str = Field(description="'tutti', a province abbreviation, 'altre province', an ISTAT code or 'altri comuni (PROV)'")
+    name: str
+    province: str
+    parent: str = Field(description="the area this one is part of ('' for the total)")
+    need: str = Field(description="a need code, or 'tutti' for the row pooling every need (counts of intake-need pairs)")
+    need_label: str
+    intakes: Count
+    detected: Count = Field(description="intakes where the need was found (stated or surfaced)")
+    hidden: Count | None = Field(description="intakes where the need surfaced without being stated (null on the pooled row)")
+    unmet: Count = Field(description="intakes with the need and no eligible, quality-passing service within reach")
+    hidden_share: Share
+    hidden_share_ci_low: Share
+    hidden_share_ci_high: Share
+    unmet_share: Share
+    unmet_share_ci_low: Share
+    unmet_share_ci_high: Share
+    population: int | None
+    services: int | None = Field(description="quality-passing services answering the need within reach of the comune")
+    supply_per_10k: float | None
+
+
+class InsightsHouseholdRow(BaseModel):
+    household_type: str
+    need: str
+    need_label: str
+    intakes: Count
+    hidden: Count
+    hidden_share: Share
+    hidden_share_ci_low: Share
+    hidden_share_ci_high: Share
+
+
+class InsightsAgeBandRow(BaseModel):
+    age_band: str
+    need: str
+    need_label: str
+    intakes: Count
+    hidden: Count
+    hidden_share: Share
+    hidden_share_ci_low: Share
+    hidden_share_ci_high: Share
+
+
+class InsightsCooccurrenceRow(BaseModel):
+    stated_need: str
+    stated_label: str
+    hidden_need: str
+    hidden_label: str
+    stating: Count = Field(description="intakes stating stated_need")
+    with_hidden: Count = Field(description="... of which hidden_need surfaced")
+    share: Share
+    share_ci_low: Share
+    share_ci_high: Share
+
+
+class InsightsSupplyRow(BaseModel):
+    area: str
+    name: str
+    province: str
+    need: str
+    need_label: str
+    population: int | None
+    services: int | None
+    supply_per_10k: float | None
+
+
+class InsightsTables(BaseModel):
+    territory: list[InsightsTerritoryRow]
+    household_type: list[InsightsHouseholdRow]
+    age_band: list[InsightsAgeBandRow]
+    cooccurrence: list[InsightsCooccurrenceRow]
+    supply: list[InsightsSupplyRow] = Field(default_factory=list, description="only with supply=true")
+
+
+class InsightsMerged(BaseModel):
+    group: str
+    level: str
+    units: int = Field(description="how many comuni, provinces or household types the group holds")
+
+
+class InsightsDisclosure(BaseModel):
+    k: int
+    rules: list[str]
+    cells: dict[str, int] = Field(description="how many counts were published, shown as '<k', or suppressed to protect them")
+    merged: list[InsightsMerged]
+    suppressed_rows: list[dict[str, str]]
+    statements: list[str]
+
+
+class InsightsProvenance(BaseModel):
+    source: str | None
+    catalogue: dict | None
+    tenant: str | None
+    period: dict | None
+    as_of: str | None
+    territory: dict | None
+    k: int
+    intakes: Count
+    unresolved_needs: Count = Field(description="intake-need pairs whose unmet status could not be told (a list cut by top_k); counted as met")
+    generated_at: str
+    engine: dict | None
+
+
+class InsightsResponse(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_id: str = Field(alias="schema", description="format of the document: welfare-match/insights/1")
+    provenance: InsightsProvenance
+    disclosure: InsightsDisclosure
+    tables: InsightsTables

@@ -8,6 +8,8 @@
 | ``WELFARE_MATCH_MAX_CATALOGUE_BYTES`` | 64 MiB | catalogue uploads above this get 413 |
 | ``WELFARE_MATCH_MAX_BATCH`` | 1000 | intakes per ``/v1/match/batch`` call |
 | ``WELFARE_MATCH_ENGINE_CACHE`` | 32 | fitted tenant catalogues kept in memory |
+| ``WELFARE_MATCH_RANKER`` | none | learned re-ranker (``models:/NAME/VERSION``, ``NAME`` or a path; MLflow store from ``MLFLOW_TRACKING_URI``) |
+| ``WELFARE_MATCH_SECRET_KEY`` | random at each start | signs the review page's login-form token (set it when several processes serve the app) |
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Settings:
     max_batch: int = 1000
     engine_cache: int = 32
     migrate_on_start: bool = True
+    ranker: str | None = None
+    secret_key: str | None = None
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -52,6 +56,8 @@ class Settings:
             "max_catalogue_bytes": _int_env("WELFARE_MATCH_MAX_CATALOGUE_BYTES", cls.max_catalogue_bytes, lo=1024),
             "max_batch": _int_env("WELFARE_MATCH_MAX_BATCH", cls.max_batch),
             "engine_cache": _int_env("WELFARE_MATCH_ENGINE_CACHE", cls.engine_cache),
+            "ranker": os.environ.get("WELFARE_MATCH_RANKER") or None,
+            "secret_key": os.environ.get("WELFARE_MATCH_SECRET_KEY") or None,
         }
         values.update(overrides)
         return cls(**values)

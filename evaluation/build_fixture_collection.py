@@ -13,7 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from recommender.catalogue import CATALOGUE_COLUMNS, parse_catalogue
+from recommender.catalogue import CATALOGUE_COLUMNS, OPTIONAL_CATALOGUE_COLUMNS, parse_catalogue
 from recommender.paths import FIXTURES_DIR
 
 REFERENCE_DATE = date(2026, 11, 22)
@@ -34,7 +34,9 @@ def main(src: Path, dst: Path = FIXTURES_DIR) -> None:
         labels.extend(json.loads(line) for line in open(path.with_name(path.name.replace("intakes_", "labels_")), encoding="utf-8") if line.strip())
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(CATALOGUE_COLUMNS), lineterminator="\n")
+    # the optional contact columns too, when the sources have them (the review page shows them)
+    optional = [c for c in OPTIONAL_CATALOGUE_COLUMNS if rows and c in rows[0]]
+    w = csv.DictWriter(buf, fieldnames=[*CATALOGUE_COLUMNS, *optional], lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
     catalogue = parse_catalogue(buf.getvalue(), source="fixtures")

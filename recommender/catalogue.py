@@ -26,11 +26,17 @@ CATALOGUE_COLUMNS: tuple[str, ...] = (
     "isee_max", "requires_disability_certification", "funding", "price_eur", "accredited",
     "ethical_charter", "last_verified", "rating", "complaints_12m",
 )
+# Optional columns: a catalogue may leave them out of the header or leave them empty. The
+# review page shows them to the welfare manager and prints them on the citizen's referral.
+OPTIONAL_CATALOGUE_COLUMNS: tuple[str, ...] = ("contact_phone", "contact_email", "website", "address")
 DELIVERY_MODES = ("on_site", "home", "remote")
 FUNDING_SOURCES = ("company_welfare", "municipal_voucher", "solidarity_fund", "private", "free")
 _TRUE = {"true", "1", "yes", "si", "sì"}
 _FALSE = {"false", "0", "no"}
 _ISTAT_RE = re.compile(r"^\d{6}$")
+_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_URL_RE = re.compile(r"^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?(?:[/?#][^\s<>\"]*)?$", re.IGNORECASE)
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 ./()-]{4,30}$")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,10 @@ class Service:
     complaints_12m: int | None
     coords_from_comune: bool = False
     line: int = 0
+    contact_phone: str = ""
+    contact_email: str = ""
+    website: str = ""
+    address: str = ""
 
     @property
     def text(self) -> str:
@@ -183,13 +193,13 @@ class _RowParser:
             return None
 
 
-def _parse_row(row: dict[str, str], line: int, gazetteer: Gazetteer, issues: list[Issue]) -> Service | None:
+def _parse_row(row: dict[str, str], line: int, gazetteer: Gazetteer, issues: list[Issue], n_columns: int = len(CATALOGUE_COLUMNS)) -> Service | None:
     p = _RowParser(row, line, issues)
     before = len(issues)
     if None in row:  # more fields than header columns
-        p.fail("", f"has {len(row) - 1 + len(row[None])} fields, the header has {len(CATALOGUE_COLUMNS)}")
-    elif len(row) < len(CATALOGUE_COLUMNS):
-        p.fail("", f"has {len(row)} fields, the header has {len(CATALOGUE_COLUMNS)}")
+        p.fail("", f"has {len(row) - 1 + len(row[None])} fields, the header has {n_columns}")
+    elif len(row) < n_columns:
+        p.fail("", f"has {len(row)} fields, the header has {n_columns}")
     service_id = p.text("service_id", required=True)
     name = p.text("name", required=True)
     description = p.text("description")
@@ -253,6 +263,7 @@ def _parse_row(row: dict[str, str], line: int, gazetteer: Gazetteer, issues: lis
     last_verified = p.iso_date("last_verified")
     rating = p.number("rating", lo=1, hi=5)
     complaints = p.number("complaints_12m", integer=True, lo=0)
+    phone, email, website, address = _contacts(p)
 
     if len(issues) > before or lat is None or lon is None:
         return None
@@ -265,7 +276,26 @@ def _parse_row(row: dict[str, str], line: int, gazetteer: Gazetteer, issues: lis
         price_eur=price, accredited=accredited, ethical_charter=ethical,
         last_verified=last_verified, rating=rating, complaints_12m=complaints,
         coords_from_comune=coords_from_comune, line=line,
+        contact_phone=phone, contact_email=email, website=website, address=address,
     )
+
+
+def _contacts(p: _RowParser) -> tuple[str, str, str, str]:
+    """The optional contact columns: empty is fine, anything else must look like what it is
+    (they are printed for the citizen and turned into tel:, mailto: and web links)."""
+    phone = p.text("contact_phone")
+    if phone and not _PHONE_RE.match(phone):
+        p.fail("contact_phone", f"'{phone}' is not a phone number (digits, spaces, '+', '.', '/', '-', parentheses)")
+    email = p.text("contact_email")
+    if email and (len(email) > 254 or not _EMAIL_RE.match(email)):
+        p.fail("contact_email", f"'{email}' is not an e-mail address")
+    website = p.text("website")
+    if website and (len(website) > 500 or not _URL_RE.match(website)):
+        p.fail("website", f"'{website}' is not a web address starting with http:// or https://")
+    address = " ".join(p.text("address").split())
+    if len(address) > 300:
+        p.fail("address", "is longer than 300 characters")
+    return phone, email, website, address
 
 
 def parse_catalogue(text: str, source: str = "<catalogue>", gazetteer: Gazetteer | None = None) -> Catalogue:
@@ -282,7 +312,7 @@ def parse_catalogue(text: str, source: str = "<catalogue>", gazetteer: Gazetteer
         raise InputError(Issue(f"cannot read the header: {exc}"), source=source) from exc
     issues: list[Issue] = []
     missing = [c for c in CATALOGUE_COLUMNS if c not in header]
-    extra = [c for c in header if c and c not in CATALOGUE_COLUMNS]
+    extra = [c for c in header if c and c not in CATALOGUE_COLUMNS and c not in OPTIONAL_CATALOGUE_COLUMNS]
     for c in missing:
         issues.append(Issue("missing column in the header", line=1, column=c))
     for c in extra:
@@ -303,7 +333,7 @@ def parse_catalogue(text: str, source: str = "<catalogue>", gazetteer: Gazetteer
             row: dict = dict(zip(header, fields))
             if len(fields) > len(header):
                 row[None] = fields[len(header):]
-            svc = _parse_row(row, start, gaz, issues)
+            svc = _parse_row(row, start, gaz, issues, len({h for h in header if h}))
             sid = (row.get("service_id") or "").strip()
             if sid:
                 if sid in seen:

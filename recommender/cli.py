@@ -36,6 +36,16 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _workers(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if n < 1 or n > 32:
+        raise argparse.ArgumentTypeError("must be between 1 and 32")
+    return n
+
+
 def _days(value: str) -> int:
     try:
         n = int(value)
@@ -87,7 +97,12 @@ def cmd_match(args: argparse.Namespace) -> int:
         raise InputError(Issue("file not found"), source=str(input_path))
     # First pass: validate every line, so a bad file fails before any work and the
     # report lists every bad line, not just the first.
-    bad = [item for item in read_intakes(input_path, prefer_provinces=provinces) if item.error is not None]
+    bad, n_valid = [], 0
+    for item in read_intakes(input_path, prefer_provinces=provinces):
+        if item.error is not None:
+            bad.append(item)
+        else:
+            n_valid += 1
     if bad and not args.skip_invalid:
         issues = [i for item in bad for i in item.error.issues]
         raise InputError(issues, source=str(input_path))
@@ -97,25 +112,35 @@ def cmd_match(args: argparse.Namespace) -> int:
     if args.ranker:
         from recommender.models.reranker import load_reranker
 
-        reranker = load_reranker(args.ranker)
-    pipe = _pipeline(catalogue, args.encoder, reranker=reranker)
+        reranker = load_reranker(args.ranker)  # in this process too: a bad reference fails before any worker starts
+    from recommender.batch import EngineSpec, matched_lines
+    from recommender.progress import progress_bar
+
+    encoder = None if args.encoder in (None, "none") else args.encoder
+    pipe = _pipeline(catalogue, args.encoder, reranker=reranker) if args.workers == 1 else None
+    if pipe is None:
+        print(f"[welfare-match] matching in {args.workers} worker processes (each fits the catalogue)", file=sys.stderr)
     as_of = args.as_of or date.today()
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     n = 0
     t = time.perf_counter()
+    bar = progress_bar(n_valid, "match", args.progress)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            valid = (item.intake for item in read_intakes(input_path, prefer_provinces=provinces) if item.line not in bad_lines and item.intake is not None)
-            for res in pipe.match_many(valid, as_of=as_of, top_k=args.top_k):
-                fh.write(json.dumps(res.to_json(), ensure_ascii=False) + "\n")
+            spec = EngineSpec(str(args.catalogue), encoder, args.ranker)
+            for line in matched_lines(input_path, bad_lines, as_of, args.top_k, pipe, spec, args.workers):
+                fh.write(line + "\n")
                 n += 1
+                bar.update(1)
         os.replace(tmp, out)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    finally:
+        bar.close()
     dt = time.perf_counter() - t
     print(f"[welfare-match] {n} intakes matched in {dt:.1f}s ({n / dt if dt else 0:.0f}/s), as of {as_of}, written to {out}", file=sys.stderr)
     if bad:
@@ -347,8 +372,9 @@ def cmd_key(args: argparse.Namespace) -> int:
 
     db = _store()
     if args.key_command == "create":
-        key_id, key = tenants.create_key(db, args.tenant, label=args.label)
-        print(f"key id {key_id} for tenant '{args.tenant}' (shown once, store it now):", file=sys.stderr)
+        key_id, key = tenants.create_key(db, args.tenant, label=args.label, admin=args.admin)
+        role = " (administrator: may also read GET /v1/insights)" if args.admin else ""
+        print(f"key id {key_id} for tenant '{args.tenant}'{role} (shown once, store it now):", file=sys.stderr)
         print(key)
     elif args.key_command == "revoke":
         k = tenants.revoke_key(db, args.key_id)
@@ -356,7 +382,47 @@ def cmd_key(args: argparse.Namespace) -> int:
     else:
         for k in tenants.list_keys(db, args.tenant):
             state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            state += ", admin" if k.admin else ""
             print(f"{k.id}\t{k.tenant_name}\t{state}\t{k.label}")
+    return 0
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """The password from stdin (one line) or typed twice at a prompt that does not echo it."""
+    import getpass
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InputError(Issue("no password on standard input"), source="--password-stdin")
+        return password
+    if not sys.stdin.isatty():
+        raise InputError(Issue("no terminal to ask the password on: pass it with --password-stdin"), source="password")
+    first = getpass.getpass(f"password for '{args.username}': ")
+    if getpass.getpass("again: ") != first:
+        raise InputError(Issue("the two passwords differ"), source="password")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """Welfare managers who log in to the review page."""
+    from recommender.store import users
+
+    db = _store()
+    if args.user_command == "create":
+        from recommender.store.tenants import require_tenant
+
+        require_tenant(db, args.tenant)  # a bad tenant or username fails before the password is asked
+        users.check_username(args.username)
+        u = users.create_user(db, args.tenant, args.username, _new_password(args), display_name=args.display_name or "")
+        print(f"user '{u.username}' ({u.display_name}) created for tenant '{u.tenant_name}': log in at /login")
+    elif args.user_command == "disable":
+        u = users.disable_user(db, args.username)
+        print(f"user '{u.username}' of tenant '{u.tenant_name}' disabled at {u.disabled_at:%Y-%m-%d %H:%M:%S}; its sessions are ended")
+    else:
+        for u in users.list_users(db, args.tenant):
+            state = f"disabled {u.disabled_at:%Y-%m-%d}" if u.disabled_at else "active"
+            print(f"{u.username}\t{u.tenant_name}\t{state}\t{u.display_name}")
     return 0
 
 
@@ -390,12 +456,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(encoder=None if args.encoder == "none" else args.encoder)
+    overrides = {"encoder": None if args.encoder == "none" else args.encoder}
+    if args.ranker:
+        overrides["ranker"] = args.ranker
+    settings = Settings.from_env(**overrides)
     if args.demo:
         _demo_tenant(args)
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning" if args.quiet else "info", timeout_graceful_shutdown=10)
     return 0
+
+
+DEMO_USERNAME = "operatore"
+DEMO_PASSWORD = "demo-welfare"
 
 
 def _demo_tenant(args: argparse.Namespace) -> None:
@@ -414,6 +487,10 @@ def _demo_tenant(args: argparse.Namespace) -> None:
         save_catalogue(db, tenant, text, len(load_catalogue(path)))
     tenants.revoke_keys_labelled(db, "demo", "demo")  # one live demo key at a time
     _, key = tenants.create_key(db, "demo", label="demo")
+    from recommender.store.users import reset_user
+
+    # The review page's demo account, documented in the README: for local use only.
+    reset_user(db, "demo", DEMO_USERNAME, DEMO_PASSWORD, display_name="Operatore demo")
     base = f"http://{args.host}:{args.port}"
     print(
         f"""
@@ -426,6 +503,9 @@ try:
     curl -s -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\
       -d '{{"id": "prova-1", "comune": "Trescore Balneario", "notes": "Mamma di 84 anni non riesce più a lavarsi da sola, io lavoro tutto il giorno"}}' \\
       {base}/v1/match
+
+review page for welfare managers: {base}/
+    demo account (local use only): user '{DEMO_USERNAME}', password '{DEMO_PASSWORD}'
 """,
         flush=True,
     )
@@ -444,7 +524,13 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--skip-invalid", action="store_true", help="skip bad intake lines and report them instead of failing")
     m.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"), help="sentence-transformers model name or path; 'none' disables the dense channel")
     m.add_argument("--ranker", help="learned re-ranker: models:/NAME/VERSION, NAME/VERSION, NAME (latest) or a model path")
+    m.add_argument("--workers", type=_workers, default=1, help="matching processes, output in input order (default 1)")
+    m.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar on stderr (default: on a terminal)")
     m.set_defaults(func=cmd_match)
+
+    from recommender.insights.command import add_parser as add_insights_parser
+
+    add_insights_parser(sub, os.environ.get("WELFARE_MATCH_ENCODER", "default"))
 
     e = sub.add_parser("evaluate", help="evaluate the engine and the BM25 baseline on a judged collection")
     e.add_argument("collection", help="directory in the eval-sample format")
@@ -506,6 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--demo", action="store_true", help="create the 'demo' tenant on the bundled catalogue and print a fresh demo key")
     srv.add_argument("--quiet", action="store_true", help="log warnings only (no access log)")
     srv.add_argument("--encoder", default=os.environ.get("WELFARE_MATCH_ENCODER", "default"))
+    srv.add_argument("--ranker", default=None, help="learned re-ranker for every tenant (models:/NAME/VERSION, NAME or a path; default: $WELFARE_MATCH_RANKER, else none)")
     srv.set_defaults(func=cmd_serve)
 
     ten = sub.add_parser("tenant", help="manage tenants (platforms)")
@@ -526,11 +613,25 @@ def build_parser() -> argparse.ArgumentParser:
     kc = ksub.add_parser("create", help="create an API key for a tenant (printed once)")
     kc.add_argument("tenant")
     kc.add_argument("--label", default="", help="what the key is for")
+    kc.add_argument("--admin", action="store_true", help="an administrator key: may also read the tenant's insights (GET /v1/insights)")
     kr = ksub.add_parser("revoke", help="revoke a key by its id")
     kr.add_argument("key_id")
     kl = ksub.add_parser("list", help="list keys (ids only, never secrets)")
     kl.add_argument("tenant", nargs="?")
     key.set_defaults(func=cmd_key)
+
+    usr = sub.add_parser("user", help="manage welfare managers' accounts for the review page")
+    usub = usr.add_subparsers(dest="user_command", required=True)
+    uc = usub.add_parser("create", help="create a user of a tenant (asks the password twice, or reads it with --password-stdin)")
+    uc.add_argument("tenant")
+    uc.add_argument("username", help="2-64 lowercase letters, digits, '.', '_', '@' or '-'")
+    uc.add_argument("--display-name", default="", help="the name shown on the pages and on the referral sheet")
+    uc.add_argument("--password-stdin", action="store_true", help="read the password (at least 10 characters) from the first line of stdin")
+    ul = usub.add_parser("list", help="list users (never passwords)")
+    ul.add_argument("tenant", nargs="?")
+    ud = usub.add_parser("disable", help="disable a user and end its sessions")
+    ud.add_argument("username")
+    usr.set_defaults(func=cmd_user)
 
     pu = sub.add_parser("purge", help="clear stored notes and feedback comments past each tenant's retention")
     pu.add_argument("--days", type=_days, default=None, help="override: clear everything older than this many days")

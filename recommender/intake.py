@@ -25,6 +25,15 @@ DEFAULT_MAX_DISTANCE_KM = 20.0
 assert set(FundingSource.__args__) == set(FUNDING_SOURCES)  # type: ignore[attr-defined]
 
 
+NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
+
+
+def no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
 class HouseholdMember(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
@@ -47,6 +56,12 @@ class IntakeModel(BaseModel):
     isee: float | None = Field(default=None, ge=0, le=10_000_000)
     funding: list[FundingSource] | None = Field(default=None, max_length=5)
     max_distance_km: float | None = Field(default=None, gt=0, le=500)
+
+    @field_validator("id", "notes")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL text cannot hold U+0000: refused here, not as a server error at storage
+        return no_nul(value)
 
     @field_validator("stated_needs")
     @classmethod

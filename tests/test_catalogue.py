@@ -238,3 +238,67 @@ def test_non_utf8_catalogue_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(catalogue_csv([{**GOOD, "name": "Attività per anziani"}]).encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):
         load_catalogue(path)
+
+
+# --- optional contact columns -------------------------------------------------------------
+
+CONTACTS = ("contact_phone", "contact_email", "website", "address")
+WITH_CONTACTS = (*CATALOGUE_COLUMNS, *CONTACTS)
+
+
+def test_contact_columns_are_optional_and_parsed_when_present() -> None:
+    without = parse_catalogue(catalogue_csv([GOOD]))
+    assert (without.services[0].contact_phone, without.services[0].contact_email, without.services[0].website, without.services[0].address) == ("", "", "", "")
+    text = catalogue_csv([
+        {**GOOD, "contact_phone": "+39 035 000 0123", "contact_email": "nido@esempio.example.org",
+         "website": "https://nido.example.org/iscrizioni?anno=2026", "address": "Via dell'Esempio  4,\n Trescore Balneario (BG)"},
+        {**GOOD, "service_id": "OK-2"},  # every contact left empty
+    ], header=WITH_CONTACTS)
+    first, second = parse_catalogue(text).services
+    assert first.contact_phone == "+39 035 000 0123"
+    assert first.contact_email == "nido@esempio.example.org"
+    assert first.website == "https://nido.example.org/iscrizioni?anno=2026"
+    assert first.address == "Via dell'Esempio 4, Trescore Balneario (BG)"  # whitespace folded for printing
+    assert (second.contact_phone, second.contact_email, second.website, second.address) == ("", "", "", "")
+
+
+def test_a_header_with_only_some_contact_columns_is_accepted() -> None:
+    text = catalogue_csv([{**GOOD, "contact_phone": "035 000 0001"}], header=(*CATALOGUE_COLUMNS, "contact_phone"))
+    assert parse_catalogue(text).services[0].contact_phone == "035 000 0001"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("contact_email", "nido at example.org", "is not an e-mail address"),
+        ("contact_email", "nido@localhost", "is not an e-mail address"),
+        ("contact_email", "a@b.example.org, c@d.example.org", "is not an e-mail address"),
+        ("website", "nido.example.org", "starting with http:// or https://"),
+        ("website", "javascript:alert(1)", "starting with http:// or https://"),
+        ("website", "https://exa mple.org/", "starting with http:// or https://"),
+        ("contact_phone", "chiamare il mattino", "is not a phone number"),
+        ("contact_phone", "12", "is not a phone number"),
+        ("address", "x" * 301, "longer than 300"),
+    ],
+)
+def test_bad_contacts_are_reported_with_line_and_column(column: str, value: str, reason: str) -> None:
+    text = catalogue_csv([GOOD, {**GOOD, "service_id": "B-1", column: value}], header=WITH_CONTACTS)
+    [issue] = issues_of(text)
+    assert (issue.line, issue.column) == (3, column)
+    assert reason in issue.reason
+
+
+def test_rows_are_counted_against_the_header_they_came_with() -> None:
+    text = catalogue_csv([GOOD], header=WITH_CONTACTS)
+    short = text + ",".join(["B-2", "Nido"] + [""] * (len(CATALOGUE_COLUMNS) - 2)) + "\n"  # no contact fields at all
+    issues = issues_of(short)
+    assert any(i.line == 3 and f"the header has {len(WITH_CONTACTS)}" in i.reason for i in issues)
+
+
+def test_the_bundled_catalogue_has_fictitious_contacts(fixture_catalogue: Catalogue) -> None:
+    services = fixture_catalogue.services
+    assert all(s.contact_phone and " 000 " in s.contact_phone for s in services)
+    assert all(s.address.startswith("Via dell'Esempio ") for s in services)
+    assert all(s.contact_email.endswith(".example.org") for s in services if s.contact_email)
+    assert all(s.website.startswith("https://") and ".example.org/" in s.website for s in services if s.website)
+    assert sum(1 for s in services if not s.website) > 0  # optional: some are left empty

@@ -13,6 +13,7 @@ def errors(*codes: int) -> dict:
     text = {
         400: "malformed request",
         401: "missing, invalid or revoked API key",
+        403: "the API key may not use this route (it needs an administrator key)",
         404: "not found (or belongs to another tenant)",
         409: "the tenant has no catalogue yet",
         413: "request body too large",

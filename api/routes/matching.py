@@ -23,6 +23,7 @@ from api.schemas import (
 )
 from api.state import AppState, app_state
 from recommender.errors import InputError
+from recommender.insights.records import profile_of
 from recommender.intake import Intake, IntakeModel, parse_intake, resolve_intake
 from recommender.pipeline import MatchResult
 from recommender.store.catalogues import catalogue_version
@@ -37,12 +38,16 @@ def _stored_intake(model: IntakeModel) -> dict:
     return model.model_dump(mode="json", include={"comune", "stated_needs", "household", "isee", "funding", "max_distance_km"})
 
 
-def _new_match(intake: Intake, model: IntakeModel, result: MatchResult, as_of: date, top_k: int) -> NewMatch:
+def new_match(intake: Intake, model: IntakeModel, result: MatchResult, as_of: date, top_k: int) -> NewMatch:
+    """What the store keeps of one match (the API's and the review page's alike)."""
     out = result.to_json()
     # The score components are stored with each suggestion (numbers only, nothing of the
     # notes): feedback on the match can then train a re-ranker (`recommender train-ranker`).
     results = [{**r, "features": f} for r, f in zip(out["results"], result.features)] if result.features else out["results"]
-    return NewMatch(intake.id, intake.comune.istat_code, as_of, top_k, out["needs"], results, notes=intake.notes or None, intake=_stored_intake(model))
+    # The coarse profile (household type, age bands) is kept whatever the notes setting:
+    # it is all the insights need of the people (docs/privacy.md, data minimisation).
+    return NewMatch(intake.id, intake.comune.istat_code, as_of, top_k, out["needs"], results, notes=intake.notes or None, intake=_stored_intake(model),
+                    profile=profile_of(intake).to_json())
 
 
 def _response(match_id: str, engine: TenantEngine, result: MatchResult, as_of: date) -> MatchResponse:
@@ -59,7 +64,7 @@ def match_one(body: MatchRequest, tenant: Tenant = Depends(current_tenant), stat
     intake = resolve_intake(body, prefer_provinces=engine.pipeline.provinces_)
     as_of = body.as_of or date.today()
     result = engine.pipeline.match(intake, as_of=as_of, top_k=body.top_k)
-    [match_id] = save_matches(state.db, tenant, engine.catalogue_id, [_new_match(intake, body, result, as_of, body.top_k)])
+    [match_id] = save_matches(state.db, tenant, engine.catalogue_id, [new_match(intake, body, result, as_of, body.top_k)])
     return _response(match_id, engine, result, as_of)
 
 
@@ -84,7 +89,7 @@ def match_batch(body: BatchRequest, tenant: Tenant = Depends(current_tenant), st
         valid.append((i, intake, IntakeModel.model_validate(obj)))
         items.append(BatchItem(index=i, id=intake.id))
     results = list(engine.pipeline.match_many((v[1] for v in valid), as_of=as_of, top_k=body.top_k))
-    ids = save_matches(state.db, tenant, engine.catalogue_id, [_new_match(it, m, r, as_of, body.top_k) for (_, it, m), r in zip(valid, results)])
+    ids = save_matches(state.db, tenant, engine.catalogue_id, [new_match(it, m, r, as_of, body.top_k) for (_, it, m), r in zip(valid, results)])
     for (i, _, _), result, match_id in zip(valid, results, ids):
         items[i].match = _response(match_id, engine, result, as_of)
     return BatchResponse(matched=len(valid), failed=len(items) - len(valid), items=items)

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from recommender.privacy import redact_needs, redact_results
@@ -60,6 +60,7 @@ class StoredMatch:
     intake: dict | None
     created_at: datetime
     feedback: list[StoredFeedback] = field(default_factory=list)
+    created_by: str | None = None  # the welfare manager (users.id) who ran it on the review page
 
 
 @dataclass(frozen=True)
@@ -72,15 +73,18 @@ class NewMatch:
     results: list[dict]
     notes: str | None = None
     intake: dict | None = None
+    profile: dict | None = None  # household type and age bands only (insights.records.profile_of)
 
 
-def save_matches(engine: Engine, tenant: Tenant, catalogue_id: int, items: list[NewMatch]) -> list[str]:
+def save_matches(engine: Engine, tenant: Tenant, catalogue_id: int, items: list[NewMatch], created_by: str | None = None) -> list[str]:
     """Store matches in one transaction. Notes, the structured intake and any excerpt of the
-    notes (need evidence, explanation quotes) are kept only if the tenant opted in."""
+    notes (need evidence, explanation quotes) are kept only if the tenant opted in.
+    ``created_by`` is the review page's user who ran them (``None`` for API calls)."""
     ids = [str(uuid.uuid4()) for _ in items]
     if not items:
         return ids
     created = now()
+    with_profile = any(m.profile is not None for m in items)  # one set of columns for the whole insert
     rows = [
         {
             "id": mid, "tenant_id": tenant.id, "intake_ref": m.intake_ref, "comune_istat": m.comune_istat,
@@ -90,6 +94,10 @@ def save_matches(engine: Engine, tenant: Tenant, catalogue_id: int, items: list[
             "notes": m.notes if tenant.store_notes else None,
             "intake": m.intake if tenant.store_notes else None,
             "created_at": created,
+            # only when given, like created_by: a store still on an older schema takes the row
+            **({"profile": m.profile} if with_profile else {}),
+            # only when set: API matches write exactly the columns they always wrote
+            **({"created_by": created_by} if created_by is not None else {}),
         }
         for mid, m in zip(ids, items)
     ]
@@ -120,8 +128,42 @@ def get_match(engine: Engine, tenant: Tenant, match_id: str) -> StoredMatch | No
     return StoredMatch(
         row.id, row.tenant_id, row.intake_ref, row.comune_istat, row.catalogue_id, row.as_of, row.top_k,
         row.needs, row.results, row.notes, row.intake, utc(row.created_at),
-        [_feedback_row(f) for f in fb],
+        [_feedback_row(f) for f in fb], row.created_by,
     )
+
+
+@dataclass(frozen=True)
+class MatchSummary:
+    """One line of a welfare manager's history."""
+
+    id: str
+    intake_ref: str
+    comune_istat: str
+    needs: list[str]  # need codes, in the match's order
+    n_results: int
+    n_feedback: int
+    created_at: datetime
+
+
+def list_user_matches(engine: Engine, tenant: Tenant, user_id: str, limit: int = 50) -> list[MatchSummary]:
+    """The matches this user ran for this tenant, newest first."""
+    n_feedback = (
+        select(func.count(feedback.c.id))
+        .where(feedback.c.match_id == matches.c.id, feedback.c.tenant_id == tenant.id)
+        .scalar_subquery()
+    )
+    q = (
+        select(matches.c.id, matches.c.intake_ref, matches.c.comune_istat, matches.c.needs, matches.c.results, matches.c.created_at, n_feedback.label("n_feedback"))
+        .where(matches.c.tenant_id == tenant.id, matches.c.created_by == user_id)
+        .order_by(matches.c.created_at.desc(), matches.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    return [
+        MatchSummary(r.id, r.intake_ref, r.comune_istat, [n["need"] for n in r.needs], len(r.results), int(r.n_feedback or 0), utc(r.created_at))
+        for r in rows
+    ]
 
 
 def add_feedback(engine: Engine, match: StoredMatch, events: list[FeedbackEvent]) -> list[StoredFeedback]:

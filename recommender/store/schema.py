@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -51,6 +52,9 @@ api_keys = Table(
     Column("label", String(100), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    # An administrator key may also read the tenant's aggregate insights (GET /v1/insights).
+    # Server default only: an ordinary key is inserted without the column (older schemas too).
+    Column("admin", Boolean, nullable=False, server_default=false()),
 )
 
 catalogues = Table(
@@ -83,7 +87,14 @@ matches = Table(
     Column("notes", Text, nullable=True),
     Column("intake", JSON(none_as_null=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The welfare manager who ran the match on the review page (NULL for API matches):
+    # their history lists it. Users are disabled, never deleted, so the link stays.
+    Column("created_by", String(32), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    # The coarse profile of the people (household type and age bands, nothing else), kept
+    # whatever the tenant's notes setting: what the insights need, and no more (0004).
+    Column("profile", JSON(none_as_null=True), nullable=True),
     Index("ix_matches_tenant_created", "tenant_id", "created_at"),
+    Index("ix_matches_created_by_created", "created_by", "created_at"),
 )
 
 feedback = Table(
@@ -102,4 +113,32 @@ feedback = Table(
     # The client's id of the event: a retry that re-sends it stores nothing new.
     Column("event_id", String(64), nullable=True),
     UniqueConstraint("match_id", "event_id", name="uq_feedback_match_event"),
+)
+
+# --- the review page's users and their sessions ---------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("tenant_id", String(32), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True),
+    # Unique across tenants: a welfare manager logs in with the username alone.
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    # "scrypt$n$r$p$salt$hash" (base64): a slow hash with a per-user salt; see store/users.py.
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # SHA-256 of the random token in the cookie: a copy of the database opens no session.
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )

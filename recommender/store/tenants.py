@@ -40,6 +40,16 @@ class ApiKey:
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    admin: bool = False  # may also read the tenant's aggregate insights
+
+
+@dataclass(frozen=True)
+class KeyOwner:
+    """Who a valid key acts for, and whether it is an administrator key."""
+
+    tenant: Tenant
+    key_id: str
+    admin: bool
 
 
 def now() -> datetime:
@@ -108,13 +118,17 @@ def update_tenant(engine: Engine, name: str, store_notes: bool | None = None, re
     return require_tenant(engine, name)
 
 
-def create_key(engine: Engine, tenant_name: str, label: str = "") -> tuple[str, str]:
-    """Create a key; return ``(key_id, plaintext key)``. The plaintext is never stored."""
+def create_key(engine: Engine, tenant_name: str, label: str = "", admin: bool = False) -> tuple[str, str]:
+    """Create a key; return ``(key_id, plaintext key)``. The plaintext is never stored.
+    An ``admin`` key can also read the tenant's aggregate insights."""
     tenant = require_tenant(engine, tenant_name)
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
+    values = {"id": key_id, "tenant_id": tenant.id, "secret_sha256": _hash(secret), "label": label[:100], "created_at": now(), "revoked_at": None}
+    if admin:  # only when set: an ordinary key writes exactly the columns it always wrote
+        values["admin"] = True
     with engine.begin() as conn:
-        conn.execute(api_keys.insert().values(id=key_id, tenant_id=tenant.id, secret_sha256=_hash(secret), label=label[:100], created_at=now(), revoked_at=None))
+        conn.execute(api_keys.insert().values(**values))
     return key_id, f"wm_{key_id}_{secret}"
 
 
@@ -144,17 +158,23 @@ def list_keys(engine: Engine, tenant_name: str | None = None) -> list[ApiKey]:
     if tenant_name is not None:
         q = q.where(tenants.c.name == tenant_name)
     with engine.connect() as conn:
-        return [ApiKey(r.id, r.name, r.label, utc(r.created_at), utc(r.revoked_at)) for r in conn.execute(q)]
+        return [ApiKey(r.id, r.name, r.label, utc(r.created_at), utc(r.revoked_at), bool(r.admin)) for r in conn.execute(q)]
 
 
 def authenticate(engine: Engine, key: str) -> Tenant | None:
     """The tenant a valid, unrevoked key belongs to; ``None`` for anything else."""
+    owner = authenticate_key(engine, key)
+    return owner.tenant if owner is not None else None
+
+
+def authenticate_key(engine: Engine, key: str) -> KeyOwner | None:
+    """The tenant of a valid, unrevoked key and the key's role; ``None`` for anything else."""
     m = _KEY_RE.match(key or "")
     if not m:
         return None
     key_id, secret = m.groups()
     q = (
-        select(api_keys.c.secret_sha256, api_keys.c.revoked_at, tenants)
+        select(api_keys.c.secret_sha256, api_keys.c.revoked_at, api_keys.c.admin, tenants)
         .join(tenants, tenants.c.id == api_keys.c.tenant_id)
         .where(api_keys.c.id == key_id)
     )
@@ -164,4 +184,4 @@ def authenticate(engine: Engine, key: str) -> Tenant | None:
         return None
     if not hmac.compare_digest(row.secret_sha256, _hash(secret)):
         return None
-    return _tenant(row)
+    return KeyOwner(_tenant(row), key_id, bool(row.admin))

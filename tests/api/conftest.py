@@ -29,6 +29,7 @@ class ApiEnv:
     alpha_key: str
     beta_key: str
     alpha_key_id: str
+    alpha_admin_key: str = ""  # an administrator key of alpha (GET /v1/insights)
 
     def h(self, key: str | None = None) -> dict[str, str]:
         return {"X-API-Key": key or self.alpha_key}
@@ -41,11 +42,12 @@ def make_env(db_url: str, small_catalogue_path: Path, alpha_store_notes: bool = 
     tenants.create_tenant(db, "beta")
     alpha_id, alpha_key = tenants.create_key(db, "alpha", label="tests")
     _, beta_key = tenants.create_key(db, "beta", label="tests")
+    _, alpha_admin_key = tenants.create_key(db, "alpha", label="tests-admin", admin=True)
     with TestClient(app) as client:
         for key, path in ((alpha_key, FIXTURES_DIR / "catalogue.csv"), (beta_key, small_catalogue_path)):
             r = client.put("/v1/catalogue", content=path.read_bytes(), headers={"X-API-Key": key, "Content-Type": "text/csv"})
             assert r.status_code == 200, r.text
-        yield ApiEnv(client, db_url, alpha_key, beta_key, alpha_id)
+        yield ApiEnv(client, db_url, alpha_key, beta_key, alpha_id, alpha_admin_key)
 
 
 @pytest.fixture

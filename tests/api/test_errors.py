@@ -144,7 +144,8 @@ def test_malformed_json_and_non_object_bodies(api):
 
 def test_no_input_gets_a_5xx(api):
     """Every field of every JSON route fed odd values: always a 4xx in the error shape."""
-    oddities = [None, True, -1, 1.5, 10**30, "", "x", "∞", [], {}, [None], [{}], {"a": 1}, "0" * 300]
+    # "nul\x00byte": PostgreSQL text cannot hold U+0000, so it must be refused, not stored
+    oddities = [None, True, -1, 1.5, 10**30, "", "x", "∞", "nul\x00byte", [], {}, [None], [{}], {"a": 1}, "0" * 300]
     match_id = post_match(api, {**BASE, "top_k": 2}).json()["match_id"]
     for field in ("id", "comune", "notes", "stated_needs", "household", "isee", "funding", "max_distance_km", "top_k", "as_of"):
         for value in oddities:
@@ -158,6 +159,9 @@ def test_no_input_gets_a_5xx(api):
                 assert_error_shape(r)
             elif r.json()["failed"]:
                 assert r.json()["items"][0]["errors"][0]["field"].startswith("body.intakes[0]")
+    suggested = post_match(api, {**BASE, "notes": "mamma sola con un bambino di due anni, cerca un asilo nido"}).json()
+    r = api.client.post(f"/v1/matches/{suggested['match_id']}/feedback", json={"items": [{"service_id": suggested["results"][0]["service_id"], "outcome": "accepted", "comment": "nul\x00byte"}]}, headers=api.h())
+    assert assert_field(r, "body.items[0].comment")["message"] == "must not contain the NUL character (\\u0000)"
     for value in oddities:
         for body in ({"items": value}, {"items": [{"service_id": value, "outcome": "accepted"}]}, {"items": [{"service_id": "x", "outcome": value}]}):
             r = api.client.post(f"/v1/matches/{match_id}/feedback", json=body, headers=api.h())
@@ -208,9 +212,12 @@ def test_oversized_body_is_413(small_body_api):
 
 
 def test_unknown_route_and_wrong_method(api):
-    for path in ("/v1/nope", "/v2/match", "/v1/matches", "/"):
+    for path in ("/v1/nope", "/v2/match", "/v1/matches", "/nope"):
         r = api.client.get(path, headers=api.h())
         assert_error_shape(r, 404)
+    # "/" is the welfare managers' review page (HTML, outside the API): it sends to its login
+    r = api.client.get("/", headers=api.h(), follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
     for method, path, allowed in (("GET", "/v1/match", "POST"), ("DELETE", "/v1/match", "POST"), ("PUT", "/v1/services", "GET"),
                                   ("POST", "/v1/needs", "GET"), ("DELETE", "/v1/catalogue", None)):
         r = api.client.request(method, path, headers=api.h())

@@ -273,3 +273,31 @@ def test_timestamps_come_back_in_utc_whatever_the_session_time_zone(db_url: str,
         assert abs(m.created_at - datetime.now(UTC)) < timedelta(minutes=5)
     finally:
         engine.dispose()
+
+
+# --- the review page's history ---------------------------------------------------------------
+
+
+def test_history_lists_the_users_own_matches_newest_first_with_feedback_counts(db) -> None:
+    from recommender.store import users
+    from recommender.store.matches import list_user_matches
+
+    alpha = make_tenant(db, "alpha")
+    beta = make_tenant(db, "beta")
+    anna = users.create_user(db, "alpha", "anna", "una-password-lunga")
+    bruno = users.create_user(db, "alpha", "bruno", "una-password-lunga")
+    [first] = save_matches(db, alpha, alpha.catalogue_id, [new_match("a-1")], created_by=anna.id)
+    [second] = save_matches(db, alpha, alpha.catalogue_id, [new_match("a-2")], created_by=anna.id)
+    save_matches(db, alpha, alpha.catalogue_id, [new_match("b-1")], created_by=bruno.id)
+    save_matches(db, alpha, alpha.catalogue_id, [new_match("api-1")])  # through the API: nobody's history
+    save_matches(db, beta, beta.catalogue_id, [new_match("beta-1")], created_by=anna.id)  # (a forged pairing) another tenant
+    add_feedback(db, get_match(db, alpha, first), [FeedbackEvent("SAD-LOVERE", "accepted"), FeedbackEvent("LAVORO", "rejected", "too_far")])
+    with db.begin() as conn:  # the same transaction time for both would make the order a tie
+        conn.execute(matches.update().where(matches.c.id == first).values(created_at=datetime.now(UTC) - timedelta(hours=1)))
+
+    history = list_user_matches(db, alpha, anna.id)
+    assert [(m.intake_ref, m.n_feedback, m.n_results) for m in history] == [("a-2", 0, 3), ("a-1", 2, 3)]
+    assert history[0].id == second and history[0].needs == ["elderly_care", "employment"] and history[0].comune_istat == "016128"
+    assert [m.intake_ref for m in list_user_matches(db, alpha, bruno.id)] == ["b-1"]
+    assert [m.intake_ref for m in list_user_matches(db, alpha, anna.id, limit=1)] == ["a-2"]
+    assert get_match(db, alpha, second).created_by == anna.id
