@@ -323,10 +323,10 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
         raise InputError(Issue(str(exc)), source=source) from exc
     with start_run("train-ranker", experiment="welfare-match-reranker", tags={"source": source}) as run:
         run_id = run.info.run_id
-        log_params(run_id, {**model.get_params(), "source": source, "cv_folds": 5, "cv_groups": "match_id"})
+        log_params(run_id, {**model.get_params(), "source": source, "cv_folds": 5, "cv_groups": "intake_ref"})
         log_metrics(run_id, {f"cv_{k}": v for k, v in cv.items()})
         info = log_reranker(model, run_id, args.register)
-    print(f"{int(cv['events'])} feedback events, {cv['positive_rate']:.1%} positive; 5-fold cross-validation grouped by match:")
+    print(f"{int(cv['events'])} feedback events, {cv['positive_rate']:.1%} positive; 5-fold cross-validation grouped by intake:")
     print(f"{'':<12}{'re-ranker':>12}{'pipeline':>12}")
     for name, label in (("log_loss", "log-loss"), ("brier", "Brier"), ("roc_auc", "ROC AUC")):
         print(f"{label:<12}{cv[name]:>12.4f}{cv['baseline_' + name]:>12.4f}")

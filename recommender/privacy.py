@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 REDACTED = "[estratto delle note non conservato]"
-_NOTE_QUOTE = re.compile(r"\s*·\s*dalle note: «[^»]*»")
+# The quote is always the last part of an explanation, and notes may hold «» of their own:
+# strip from its start to the end, never up to the first closing guillemet.
+_NOTE_QUOTE = re.compile(r"\s*·\s*dalle note: «.*$", re.S)
 
 
 def _from_notes(text: str, notes: str) -> bool:
@@ -18,13 +20,28 @@ def _from_notes(text: str, notes: str) -> bool:
     return bool(text) and text.lower() in notes.lower()
 
 
+REDACTED_HOUSEHOLD = "[dati del nucleo non conservati]"
+
+
+def _from_household(text: str) -> bool:
+    # Evidence built from the structured household ("nucleo: genitore, 84 anni, non
+    # autosufficiente") carries ages and care flags, which are kept only with store_notes.
+    return text.strip().lower().startswith("nucleo")
+
+
 def redact_needs(needs: list[dict], notes: str) -> list[dict]:
-    if not notes.strip():
-        return needs
-    return [{**n, "evidence": REDACTED} if _from_notes(n.get("evidence", ""), notes) else n for n in needs]
+    out = []
+    for n in needs:
+        evidence = n.get("evidence", "") or ""
+        if _from_household(evidence):
+            out.append({**n, "evidence": REDACTED_HOUSEHOLD})
+        elif notes.strip() and _from_notes(evidence, notes):
+            out.append({**n, "evidence": REDACTED})
+        else:
+            out.append(n)
+    return out
 
 
 def redact_results(results: list[dict], notes: str) -> list[dict]:
-    if not notes.strip():
-        return results
+    # Every quote goes, even with empty notes: it may quote the household instead ("nucleo: ...").
     return [{**r, "explanation": _NOTE_QUOTE.sub("", r.get("explanation", ""))} for r in results]

@@ -180,7 +180,7 @@ def to_intake_dict(form: IntakeForm, now: datetime) -> dict:
                 form.error(f"household-{i}-relation", f"Persona {i + 1}: scegli chi è rispetto alla persona seguita.")
             if not row.age:
                 form.error(f"household-{i}-age", f"Persona {i + 1}: indica l'età in anni.")
-            elif not row.age.isdigit():
+            elif not (row.age.isascii() and row.age.isdigit()):  # '²'.isdigit() is True, int('²') fails
                 form.error(f"household-{i}-age", f"Persona {i + 1}: l'età «{row.age}» non è un numero intero di anni.")
             else:
                 member["age"] = int(row.age)

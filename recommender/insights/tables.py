@@ -191,6 +191,9 @@ def relations_of(tables: Mapping[str, list[dict]]) -> Relations:
         for column in AGE_BAND.counts:
             rel.add_cell(("age_band", row["age_band"], row["need"], column), row[column], "age_band", i, column)
         rel.subsets.append((("age_band", row["age_band"], row["need"], "intakes"), ("age_band", row["age_band"], row["need"], "hidden")))
+        # A band's intakes are part of all intakes: "20 in all, 19 with an 80+ member" tells 1.
+        for column in AGE_BAND.counts:
+            rel.subsets.append((("territory", ALL_AREAS, row["need"], column), ("age_band", row["age_band"], row["need"], column)))
 
     # Co-occurrence: intakes stating S (one cell, repeated on every row of S) and, among
     # them, those where H surfaced. Stating S and S surfacing partition S's detected intakes.
@@ -200,6 +203,11 @@ def relations_of(tables: Mapping[str, list[dict]]) -> Relations:
         rel.add_cell(("stated", s), row["stating"], "cooccurrence", i, "stating")
         rel.add_cell(("cooccurrence", s, h), row["with_hidden"], "cooccurrence", i, "with_hidden")
         rel.subsets.append((("stated", s), ("cooccurrence", s, h)))
+        # Intakes where H surfaced beside S are part of all intakes where H surfaced, and the
+        # intakes stating S are part of all intakes: either difference could be 1..k-1.
+        rel.subsets.append((("territory", ALL_AREAS, h, "hidden"), ("cooccurrence", s, h)))
+        rel.subsets.append((("territory", ALL_AREAS, ALL_NEEDS, "intakes"), ("stated", s)))
+        rel.subsets.append((("territory", ALL_AREAS, s, "intakes"), ("stated", s)))
         if s not in stated_seen:
             stated_seen.add(s)
             rel.sums.append((("territory", ALL_AREAS, s, "detected"), (("stated", s), ("territory", ALL_AREAS, s, "hidden"))))

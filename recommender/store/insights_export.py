@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Engine, func, select
 
@@ -34,7 +34,8 @@ def _window(tenant: Tenant, date_from: date | None, date_to: date | None) -> lis
     if date_from is not None:
         where.append(matches.c.created_at >= datetime.combine(date_from, time.min, UTC))
     if date_to is not None:
-        where.append(matches.c.created_at < datetime.combine(date_to + timedelta(days=1), time.min, UTC))
+        # <= the day's last instant, not < the next day: 9999-12-31 has no next day
+        where.append(matches.c.created_at <= datetime.combine(date_to, time.max, UTC))
     return where
 
 

@@ -110,3 +110,8 @@ def test_matches_keep_the_coarse_profile_and_no_ages(matched: ApiEnv):
     assert len(profiles) == 134 and all(set(p) == {"household_type", "age_bands"} for p in profiles)
     assert {"household_type": "nucleo con anziani", "age_bands": ["35-64", "80+"]} in profiles  # BG-C001: 47, 84 and 80
     assert all(i is None for i in intakes)  # alpha does not store notes: no structured intake either
+
+
+def test_the_last_representable_day_is_a_valid_end_of_period(matched: ApiEnv):
+    r = matched.client.get("/v1/insights", params={"to": "9999-12-31"}, headers=matched.h(matched.alpha_admin_key))
+    assert r.status_code == 200, r.text

@@ -281,3 +281,43 @@ def test_the_check_catches_inconsistent_copies_of_one_count():
 def test_apply_k_threshold_refuses_k_below_two():
     with pytest.raises(ValueError):
         apply_k_threshold({}, 1)
+
+
+# --- differences across tables (found in review) -------------------------------------------
+
+
+def _revealed(a, b) -> bool:
+    """Both published as numbers, and their difference singles out 1..K-1 intakes."""
+    return isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool) and 0 < a - b < K
+
+
+def test_hidden_total_minus_one_cooccurrence_pair_gives_nobody_away():
+    records = (
+        _crowd(TRESCORE, 12, stated=("elderly_care",), hidden=("caregiver_support",))
+        + [record(TRESCORE, hidden=("caregiver_support",))]
+        + _crowd(TRESCORE, 17, stated=("childcare",))
+    )
+    report = build_report(counts_of(records), K)
+    total = territory_row(report, "tutti", "caregiver_support")["hidden"]
+    for pair in report.tables["cooccurrence"]:
+        if pair["hidden_need"] == "caregiver_support":
+            assert not _revealed(total, pair["with_hidden"]), (total, pair)
+    check_k_anonymous(report.to_json(), K)
+
+
+def test_all_intakes_minus_an_age_band_gives_nobody_away():
+    records = _crowd(TRESCORE, 19, stated=("elderly_care",), bands=("80+",)) + [record(TRESCORE, stated=("elderly_care",), bands=("0-5",))]
+    report = build_report(counts_of(records), K)
+    for band in report.tables["age_band"]:
+        for column in ("intakes", "hidden"):
+            total = territory_row(report, "tutti", band["need"])[column]
+            assert not _revealed(total, band[column]), (column, total, band)
+
+
+def test_all_intakes_minus_those_stating_a_need_gives_nobody_away():
+    records = _crowd(TRESCORE, 19, stated=("childcare",), hidden=("employment",)) + [record(TRESCORE, stated=("housing",))]
+    report = build_report(counts_of(records), K)
+    totals = [r["intakes"] for r in report.tables["territory"] if r["area"] == "tutti"]
+    for pair in report.tables["cooccurrence"]:
+        for total in totals:
+            assert not _revealed(total, pair["stating"]), (total, pair)

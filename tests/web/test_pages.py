@@ -608,3 +608,9 @@ def test_intake_notes_are_never_logged(logged_in: WebEnv, caplog: pytest.LogCapt
     leaks = [r.name for r in caplog.records if not r.name.startswith("httpx") and marker in (r.getMessage() + str(r.args))]
     assert leaks == []
     assert any(r.name == "welfare_match.access" and "POST /scheda 303" in r.getMessage() for r in caplog.records)
+
+
+def test_an_age_in_unicode_digits_is_a_form_error_not_a_crash(logged_in: WebEnv) -> None:
+    r = logged_in.submit(**{"household-0-age": "²"})
+    assert r.status_code == 422
+    assert _errors(parse(r.text))["household-0-age"] == "Persona 1: l'età «²» non è un numero intero di anni."
