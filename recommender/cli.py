@@ -26,54 +26,26 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if n < 1 or n > 1000:
-        raise argparse.ArgumentTypeError("must be between 1 and 1000")
-    return n
+def _bounded(cast: type, lo: float, hi: float, kind: str, unit: str = ""):
+    """An argparse type: ``cast`` of the text, between ``lo`` and ``hi`` (both included)."""
+
+    def parse(value: str):
+        try:
+            x = cast(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{value}' is not {kind}") from None
+        if not lo <= x <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo} and {hi}{unit}")
+        return x
+
+    return parse
 
 
-def _workers(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if n < 1 or n > 32:
-        raise argparse.ArgumentTypeError("must be between 1 and 32")
-    return n
-
-
-def _days(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days") from None
-    if n < 0 or n > 3650:
-        raise argparse.ArgumentTypeError("must be between 0 and 3650 days")
-    return n
-
-
-def _unit_float(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a number") from None
-    if not 0 <= x <= 1:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return x
-
-
-def _eta(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a number") from None
-    if not 0 <= x <= 10:
-        raise argparse.ArgumentTypeError("must be between 0 and 10")
-    return x
+_positive_int = _bounded(int, 1, 1000, "a whole number")
+_workers = _bounded(int, 1, 32, "a whole number")
+_days = _bounded(int, 0, 3650, "a whole number of days", " days")
+_unit_float = _bounded(float, 0, 1, "a number")
+_eta = _bounded(float, 0, 10, "a number")
 
 
 def _pipeline(catalogue, encoder: str | None, quiet: bool = False, reranker=None):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from recommender.features.household import HOUSEHOLD_EVIDENCE
+
 REDACTED = "[estratto delle note non conservato]"
 # The quote is always the last part of an explanation, and notes may hold «» of their own:
 # strip from its start to the end, never up to the first closing guillemet.
@@ -26,7 +28,7 @@ REDACTED_HOUSEHOLD = "[dati del nucleo non conservati]"
 def _from_household(text: str) -> bool:
     # Evidence built from the structured household ("nucleo: genitore, 84 anni, non
     # autosufficiente") carries ages and care flags, which are kept only with store_notes.
-    return text.strip().lower().startswith("nucleo")
+    return text.strip().startswith(HOUSEHOLD_EVIDENCE.strip())
 
 
 def redact_needs(needs: list[dict], notes: str) -> list[dict]:

@@ -117,29 +117,24 @@ def log_params(run_id: str, params: Mapping[str, Any]) -> None:
 
 
 def log_metrics(run_id: str, metrics: Mapping[str, float]) -> None:
-    import time
-
-    from mlflow.entities import Metric
-
-    mlflow = _mlflow()
-    now = int(time.time() * 1000)
-    items = [Metric(metric_key(k), float(v), now, 0) for k, v in metrics.items()]
-    client = mlflow.MlflowClient()
-    for i in range(0, len(items), 500):
-        client.log_batch(run_id, metrics=items[i : i + 500])
+    _log_metric_values(run_id, [(name, float(v), 0) for name, v in metrics.items()])
 
 
 def log_metric_history(run_id: str, name: str, steps: list[tuple[int, float]]) -> None:
     """One metric's value at each step (a training curve)."""
+    _log_metric_values(run_id, [(name, float(v), int(step)) for step, v in steps])
+
+
+def _log_metric_values(run_id: str, values: list[tuple[str, float, int]]) -> None:
     import time
 
     from mlflow.entities import Metric
 
     mlflow = _mlflow()
     now = int(time.time() * 1000)
-    items = [Metric(metric_key(name), float(v), now, int(step)) for step, v in steps]
+    items = [Metric(metric_key(name), v, now, step) for name, v, step in values]
     client = mlflow.MlflowClient()
-    for i in range(0, len(items), 500):
+    for i in range(0, len(items), 500):  # the REST API's batch limit
         client.log_batch(run_id, metrics=items[i : i + 500])
 
 
